@@ -1,0 +1,111 @@
+/** Stable machine-readable codes carried by every {@link KvStoreError}. */
+export type KvStoreErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_OPTIONS'
+  | 'SERIALIZATION'
+  | 'DESERIALIZATION'
+  | 'NOT_A_NUMBER'
+  | 'STORE_CLOSED'
+  | 'CONNECTION'
+  | 'TIMEOUT'
+  | 'COMMAND';
+
+/** Base class of every error this library throws; `code` is stable across releases. */
+export class KvStoreError extends Error {
+  /** Stable code to branch on instead of parsing the message. */
+  readonly code: KvStoreErrorCode;
+
+  constructor(code: KvStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A key, value, TTL, limit or range argument is not acceptable; nothing was written. */
+export class InvalidArgumentError extends KvStoreError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** Store or module options are invalid or contradictory; raised when the store is created. */
+export class InvalidOptionsError extends KvStoreError {
+  constructor(message: string) {
+    super('INVALID_OPTIONS', message);
+  }
+}
+
+/** A value cannot be represented by the store's serializer; nothing was stored. */
+export class SerializationError extends KvStoreError {
+  /** The key whose value could not be serialized. */
+  readonly key: string;
+
+  constructor(key: string, reason: string, cause?: unknown) {
+    super('SERIALIZATION', `Cannot serialize the value for key ${quoteKey(key)}: ${reason}`, {
+      cause,
+    });
+    this.key = key;
+  }
+}
+
+/** Bytes stored under a key do not decode with the store's serializer. */
+export class DeserializationError extends KvStoreError {
+  /** The key whose stored bytes could not be decoded. */
+  readonly key: string;
+
+  constructor(key: string, reason: string, cause?: unknown) {
+    super('DESERIALIZATION', `Cannot decode the stored value of key ${quoteKey(key)}: ${reason}`, {
+      cause,
+    });
+    this.key = key;
+  }
+}
+
+/** `increment` met a stored value that is not a number. */
+export class NotANumberError extends KvStoreError {
+  /** The key holding a non-numeric value. */
+  readonly key: string;
+
+  constructor(key: string) {
+    super('NOT_A_NUMBER', `Cannot increment key ${quoteKey(key)}: its value is not a number`);
+    this.key = key;
+  }
+}
+
+/** The store was closed; every call after `close()` rejects with this error. */
+export class StoreClosedError extends KvStoreError {
+  constructor(backend: string) {
+    super('STORE_CLOSED', `The ${backend} store is closed`);
+  }
+}
+
+/** The backend cannot be reached (or stopped answering within `timeout`). */
+export class ConnectionError extends KvStoreError {
+  constructor(message: string, cause?: unknown) {
+    super('CONNECTION', message, { cause });
+  }
+}
+
+/** A command did not complete within the store's `timeout` (seconds). */
+export class TimeoutError extends KvStoreError {
+  constructor(message: string, cause?: unknown) {
+    super('TIMEOUT', message, { cause });
+  }
+}
+
+/** The backend rejected a command for a reason other than connectivity. */
+export class CommandError extends KvStoreError {
+  constructor(message: string, cause?: unknown) {
+    super('COMMAND', message, { cause });
+  }
+}
+
+const MAX_QUOTED_KEY_LENGTH = 200;
+
+/** Quotes a key for an error message, shortened so huge keys do not flood logs. */
+export function quoteKey(key: string): string {
+  const shown =
+    key.length > MAX_QUOTED_KEY_LENGTH ? `${key.slice(0, MAX_QUOTED_KEY_LENGTH)}…` : key;
+  return JSON.stringify(shown);
+}

@@ -1,0 +1,43 @@
+import { InvalidOptionsError } from './core/errors.js';
+import type { KvStore } from './core/kv-store.js';
+import { describe } from './core/ttl.js';
+import { MemoryStore } from './memory/memory-store.js';
+import type { MemoryStoreOptions } from './memory/memory-store-options.js';
+
+/** Options of `createStore`: a discriminated union on `type` (default `'memory'`). */
+export type StoreOptions = { type?: 'memory' } & MemoryStoreOptions;
+
+/** Every backend `type` that `createStore` knows. */
+export const STORE_TYPES = ['memory'] as const;
+
+/** Creates a store from options; throws `InvalidOptionsError` for an unknown type or bad options. */
+export function createStore(options: StoreOptions = {}): KvStore {
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidOptionsError(`store options must be an object; got ${describe(options)}`);
+  }
+  const { type = 'memory', ...rest } = options as { type?: unknown };
+  switch (type) {
+    case 'memory':
+      return new MemoryStore(rest as MemoryStoreOptions);
+    default:
+      throw new InvalidOptionsError(
+        `Unknown store type ${describe(type)}; valid types are ${STORE_TYPES.map((t) => `'${t}'`).join(', ')}`,
+      );
+  }
+}
+
+/**
+ * Creates a store, hands it to `work`, and closes it in `finally` whatever happens;
+ * resolves what `work` resolves.
+ */
+export async function withStore<R>(
+  options: StoreOptions,
+  work: (store: KvStore) => Promise<R> | R,
+): Promise<R> {
+  const store = createStore(options);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}

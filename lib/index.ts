@@ -1,0 +1,19 @@
+export { KvStore } from './core/kv-store.js';
+export * from './core/errors.js';
+export type {
+  CommonStoreOptions,
+  IncrementOptions,
+  IterateOptions,
+  KvStoreStats,
+  PutOptions,
+  RangeOptions,
+} from './core/types.js';
+export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
+export { MAX_KEY_LENGTH } from './core/validation.js';
+export { compareKeys } from './core/key-order.js';
+export type { Serializer, SerializerName, SerializerOption } from './serializers/serializer.js';
+export { jsonSerializer } from './serializers/json-serializer.js';
+export { richSerializer } from './serializers/rich-serializer.js';
+export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';
+export type { MemoryStoreOptions } from './memory/memory-store-options.js';
+export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';

@@ -1,0 +1,76 @@
+/** What the sweeper needs from the store it cleans. */
+export interface SweepTarget {
+  /** Keys that carry a TTL; the sweeper walks them incrementally. */
+  readonly expiringKeys: ReadonlySet<string>;
+  /** Removes `key` when it has expired by `now`; returns whether it did. */
+  evictIfExpired(key: string, now: number): boolean;
+  /** Current time in milliseconds. */
+  now(): number;
+}
+
+/** Keys looked at per round before the share of expired ones is checked. */
+const SAMPLE_SIZE = 200;
+/** Keep sweeping while more than this share of a round had expired (Redis uses 25%). */
+const REPEAT_ABOVE_EXPIRED_SHARE = 0.25;
+/** Longest a sweep may run in one tick, in milliseconds, so it never stalls the event loop. */
+const TIME_BUDGET_MS = 10;
+
+/**
+ * Frees expired keys that nobody reads, the way Redis' active expiry does: each tick walks a
+ * bounded number of expiring keys from where the last tick stopped, and goes on while many of
+ * them had expired and the time budget allows. Its timer is unref'd: it never keeps a process alive.
+ */
+export class ExpirySweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private cursor: Iterator<string> | undefined;
+
+  constructor(
+    private readonly target: SweepTarget,
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Starts the periodic sweep (idempotent). */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.sweep(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the periodic sweep (idempotent). */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.cursor = undefined;
+  }
+
+  /** Runs one sweep now; returns how many keys it freed. */
+  sweep(): number {
+    const started = performance.now();
+    const now = this.target.now();
+    let freed = 0;
+    for (;;) {
+      let seen = 0;
+      let expired = 0;
+      while (seen < SAMPLE_SIZE) {
+        const next = this.nextKey();
+        if (next === undefined) return freed + expired;
+        seen++;
+        if (this.target.evictIfExpired(next, now)) expired++;
+      }
+      freed += expired;
+      if (expired / seen <= REPEAT_ABOVE_EXPIRED_SHARE) return freed;
+      if (performance.now() - started > TIME_BUDGET_MS) return freed;
+    }
+  }
+
+  /** The next expiring key after the cursor; undefined once per full pass. */
+  private nextKey(): string | undefined {
+    this.cursor ??= this.target.expiringKeys.values();
+    const step = this.cursor.next();
+    if (step.done) {
+      this.cursor = undefined;
+      return undefined;
+    }
+    return step.value;
+  }
+}

@@ -1,0 +1,288 @@
+import sortedBtree from 'sorted-btree';
+import { InvalidOptionsError, NotANumberError } from '../core/errors.js';
+import { compareKeys } from '../core/key-order.js';
+import { KvStore } from '../core/kv-store.js';
+import { describe } from '../core/ttl.js';
+import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
+import { assertKnownOptions } from '../core/validation.js';
+import { serializerName } from '../serializers/resolve-serializer.js';
+import { ExpirySweeper, type SweepTarget } from './expiry-sweeper.js';
+import { MEMORY_STORE_OPTION_NAMES, type MemoryStoreOptions } from './memory-store-options.js';
+
+const BTree = sortedBtree.default;
+
+/** Statistics of the in-memory store. */
+export interface MemoryStoreStats extends KvStoreStats {
+  backend: 'memory';
+  /** The `maxEntries` bound, or null when unbounded. */
+  maxEntries: number | null;
+  /** Entries evicted so far because of `maxEntries`. */
+  evictions: number;
+  /** Expired entries freed so far (on access or by the sweep). */
+  expirations: number;
+}
+
+interface Entry {
+  raw: RawValue;
+  /** Milliseconds since the epoch; 0 when the entry never expires. */
+  expiresAt: number;
+}
+
+const DEFAULT_SWEEP_INTERVAL_SECONDS = 0.1;
+
+/**
+ * The embedded default store: values are kept serialized (callers can never mutate what is
+ * stored), a B+ tree keeps keys in UTF-8 byte order for O(log n + k) ranges, expired keys are
+ * freed on access and by an active sweep, and `maxEntries` turns it into an LRU cache.
+ */
+export class MemoryStore extends KvStore {
+  /** Always `'memory'`. */
+  readonly backend = 'memory' as const;
+
+  private readonly entries = new Map<string, Entry>();
+  private readonly index = new BTree<string, undefined>(undefined, compareKeys);
+  private readonly expiring = new Set<string>();
+  private readonly maxEntries: number | null;
+  private readonly clock: () => number;
+  private readonly sweeper: ExpirySweeper;
+  private evictions = 0;
+  private expirations = 0;
+
+  /** Creates an in-memory store; throws `InvalidOptionsError` for unknown or invalid options. */
+  constructor(options: MemoryStoreOptions = {}) {
+    assertKnownOptions(
+      options,
+      MEMORY_STORE_OPTION_NAMES,
+      'memory store options',
+      InvalidOptionsError,
+    );
+    super(options);
+    this.maxEntries = validateMaxEntries(options.maxEntries);
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new InvalidOptionsError(`now must be a function; got ${describe(options.now)}`);
+    }
+    this.clock = options.now ?? Date.now;
+    const target: SweepTarget = {
+      expiringKeys: this.expiring,
+      now: this.clock,
+      evictIfExpired: (key, now) => this.evictIfExpired(key, now),
+    };
+    this.sweeper = new ExpirySweeper(target, validateSweepInterval(options.sweepInterval));
+    this.sweeper.start();
+  }
+
+  /** Runs one active-expiry sweep now; returns how many expired keys it freed. */
+  sweepExpired(): number {
+    return this.sweeper.sweep();
+  }
+
+  override async getStats(): Promise<MemoryStoreStats> {
+    return (await super.getStats()) as MemoryStoreStats;
+  }
+
+  /** Frees `key` when it has expired by `now`; returns whether it did. */
+  private evictIfExpired(key: string, now: number): boolean {
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt > now) return false;
+    this.remove(key);
+    this.expirations++;
+    return true;
+  }
+
+  protected readRaw(key: string): RawValue | undefined {
+    return this.live(key)?.raw;
+  }
+
+  protected readManyRaw(keys: readonly string[]): Array<RawValue | undefined> {
+    return keys.map((key) => this.live(key)?.raw);
+  }
+
+  protected writeRaw(key: string, raw: RawValue, ttlMs: number | null): void {
+    this.set(key, raw, ttlMs === null ? 0 : this.clock() + ttlMs);
+  }
+
+  protected writeManyRaw(entries: ReadonlyArray<[string, RawValue]>, ttlMs: number | null): void {
+    const expiresAt = ttlMs === null ? 0 : this.clock() + ttlMs;
+    for (const [key, raw] of entries) this.set(key, raw, expiresAt);
+  }
+
+  protected writeRawIfAbsent(key: string, raw: RawValue, ttlMs: number | null): boolean {
+    if (this.live(key) !== undefined) return false;
+    this.writeRaw(key, raw, ttlMs);
+    return true;
+  }
+
+  protected incrementRaw(key: string, by: number, ttlMs: number | null | undefined): number {
+    const entry = this.live(key);
+    let current = 0;
+    if (entry !== undefined) {
+      const text = typeof entry.raw === 'string' ? entry.raw : entry.raw.toString('latin1');
+      current = Number(text);
+      if (text.trim() === '' || !Number.isFinite(current)) throw new NotANumberError(key);
+    }
+    const next = current + by;
+    let expiresAt: number;
+    if (ttlMs !== undefined) expiresAt = ttlMs === null ? 0 : this.clock() + ttlMs;
+    else if (entry !== undefined) expiresAt = entry.expiresAt;
+    else expiresAt = this.defaultTtlMs === null ? 0 : this.clock() + this.defaultTtlMs;
+    const text = String(next);
+    this.set(key, this.serializer.binary ? Buffer.from(text, 'latin1') : text, expiresAt);
+    return next;
+  }
+
+  protected deleteRaw(key: string): boolean {
+    const existed = this.live(key) !== undefined;
+    if (existed) this.remove(key);
+    return existed;
+  }
+
+  protected deleteManyRaw(keys: readonly string[]): number {
+    let removed = 0;
+    for (const key of keys) if (this.deleteRaw(key)) removed++;
+    return removed;
+  }
+
+  protected existsRaw(key: string): boolean {
+    return this.live(key) !== undefined;
+  }
+
+  protected ttlRaw(key: string): number | null | undefined {
+    const entry = this.live(key);
+    if (entry === undefined) return undefined;
+    return entry.expiresAt === 0 ? null : entry.expiresAt - this.clock();
+  }
+
+  protected rangeRaw(range: KeyRange, limit: number | undefined): Array<[string, RawValue]> {
+    const rows: Array<[string, RawValue]> = [];
+    const expired: string[] = [];
+    const max = limit ?? Number.POSITIVE_INFINITY;
+    const now = this.clock();
+    for (const key of this.index.keys(range.start)) {
+      if (range.end !== undefined && compareKeys(key, range.end) >= 0) break;
+      if (range.prefix !== undefined && !key.startsWith(range.prefix)) break;
+      const entry = this.entries.get(key) as Entry;
+      if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
+        expired.push(key);
+        continue;
+      }
+      rows.push([key, entry.raw]);
+      if (rows.length >= max) break;
+    }
+    // The tree must not change while its iterator is live.
+    for (const key of expired) {
+      this.remove(key);
+      this.expirations++;
+    }
+    return rows;
+  }
+
+  protected clearRaw(): number {
+    const now = this.clock();
+    let live = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.expiresAt === 0 || entry.expiresAt > now) live++;
+    }
+    this.entries.clear();
+    this.index.clear();
+    this.expiring.clear();
+    return live;
+  }
+
+  protected statsRaw(): MemoryStoreStats {
+    const now = this.clock();
+    let expiringKeys = 0;
+    for (const key of this.expiring) {
+      const entry = this.entries.get(key);
+      if (entry !== undefined && entry.expiresAt > now) expiringKeys++;
+    }
+    const expiredUnswept = this.expiring.size - expiringKeys;
+    return {
+      backend: 'memory',
+      serializer: serializerName(this.serializer),
+      totalKeys: this.entries.size - expiredUnswept,
+      expiringKeys,
+      maxEntries: this.maxEntries,
+      evictions: this.evictions,
+      expirations: this.expirations,
+    };
+  }
+
+  protected pingRaw(): void {
+    // Always reachable: the data lives in this process.
+  }
+
+  protected closeRaw(): void {
+    this.sweeper.stop();
+    this.entries.clear();
+    this.index.clear();
+    this.expiring.clear();
+  }
+
+  /** The entry of a live key; frees it (lazy expiry) when it has expired. */
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt !== 0 && entry.expiresAt <= this.clock()) {
+      this.remove(key);
+      this.expirations++;
+      return undefined;
+    }
+    if (this.maxEntries !== null) {
+      // Map order doubles as recency order: re-inserting marks the key most recently used.
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  private set(key: string, raw: RawValue, expiresAt: number): void {
+    const existing = this.entries.get(key);
+    if (existing === undefined) {
+      this.entries.set(key, { raw, expiresAt });
+      this.index.set(key, undefined);
+      if (this.maxEntries !== null && this.entries.size > this.maxEntries) this.evictOldest();
+    } else {
+      existing.raw = raw;
+      existing.expiresAt = expiresAt;
+      if (this.maxEntries !== null) {
+        this.entries.delete(key);
+        this.entries.set(key, existing);
+      }
+    }
+    if (expiresAt === 0) this.expiring.delete(key);
+    else this.expiring.add(key);
+  }
+
+  private remove(key: string): void {
+    this.entries.delete(key);
+    this.index.delete(key);
+    this.expiring.delete(key);
+  }
+
+  private evictOldest(): void {
+    const oldest = this.entries.keys().next();
+    if (oldest.done) return;
+    this.remove(oldest.value);
+    this.evictions++;
+  }
+}
+
+function validateMaxEntries(maxEntries: unknown): number | null {
+  if (maxEntries === undefined) return null;
+  if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
+    throw new InvalidOptionsError(
+      `maxEntries must be a positive integer; got ${describe(maxEntries)}`,
+    );
+  }
+  return maxEntries;
+}
+
+function validateSweepInterval(seconds: unknown): number {
+  if (seconds === undefined) return DEFAULT_SWEEP_INTERVAL_SECONDS * 1000;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidOptionsError(
+      `sweepInterval must be a positive number of seconds; got ${describe(seconds)}`,
+    );
+  }
+  return Math.max(1, seconds * 1000);
+}

@@ -1,0 +1,21 @@
+import type { Serializer } from './serializer.js';
+
+/**
+ * The default serializer: `JSON.stringify` / `JSON.parse`, human-readable in redis-cli.
+ * Follows JSON's rules: Dates become ISO strings, nested `undefined` and functions are dropped;
+ * BigInt and circular structures are rejected.
+ */
+export const jsonSerializer: Serializer = {
+  name: 'json',
+  binary: false,
+  serialize(value: unknown): string {
+    const text = JSON.stringify(value);
+    if (text === undefined) {
+      throw new TypeError(`JSON cannot represent a value of type ${typeof value}`);
+    }
+    return text;
+  },
+  deserialize(raw: string | Buffer): unknown {
+    return JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  },
+};

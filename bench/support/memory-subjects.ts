@@ -1,0 +1,57 @@
+import { createCache } from 'cache-manager';
+import Keyv from 'keyv';
+import { LRUCache } from 'lru-cache';
+import { MemoryStore } from '../../lib/index.js';
+
+/** The operations every in-memory contender offers, as its users call them. */
+export interface MemorySubject {
+  put(key: string, value: unknown): Promise<unknown>;
+  get(key: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** The in-memory contenders by name. */
+export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
+  'kv-store': () => {
+    const store = new MemoryStore();
+    return { put: (k, v) => store.put(k, v), get: (k) => store.get(k), close: () => store.close() };
+  },
+  // The limit for a store that isolates values by serializing them.
+  'map+json': () => {
+    const map = new Map<string, string>();
+    return {
+      put: async (k, v) => void map.set(k, JSON.stringify(v)),
+      get: async (k) => {
+        const text = map.get(k);
+        return text === undefined ? undefined : (JSON.parse(text) as unknown);
+      },
+      close: async () => map.clear(),
+    };
+  },
+  // Stores object references: callers can mutate cached values, so it does less work.
+  'lru-cache': () => {
+    const cache = new LRUCache<string, object>({ max: 2_000_000 });
+    return {
+      put: async (k, v) => void cache.set(k, v as object),
+      get: async (k) => cache.get(k),
+      close: async () => cache.clear(),
+    };
+  },
+  keyv: () => {
+    const keyv = new Keyv();
+    return {
+      put: (k, v) => keyv.set(k, v),
+      get: (k) => keyv.get(k),
+      close: () => keyv.disconnect(),
+    };
+  },
+  // Stores object references too (keyv's Map without serialization).
+  'cache-manager': () => {
+    const cache = createCache();
+    return {
+      put: (k, v) => cache.set(k, v),
+      get: (k) => cache.get(k),
+      close: async () => void (await cache.disconnect()),
+    };
+  },
+};

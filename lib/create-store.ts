@@ -3,12 +3,15 @@ import type { KvStore } from './core/kv-store.js';
 import { describe } from './core/ttl.js';
 import { MemoryStore } from './memory/memory-store.js';
 import type { MemoryStoreOptions } from './memory/memory-store-options.js';
+import { RedisStore } from './redis/redis-store.js';
+import type { RedisStoreOptions } from './redis/redis-store-options.js';
 
 /** Options of `createStore`: a discriminated union on `type` (default `'memory'`). */
-export type StoreOptions = { type?: 'memory' } & MemoryStoreOptions;
+export type StoreOptions =
+  ({ type?: 'memory' } & MemoryStoreOptions) | ({ type: 'redis' } & RedisStoreOptions);
 
 /** Every backend `type` that `createStore` knows. */
-export const STORE_TYPES = ['memory'] as const;
+export const STORE_TYPES = ['memory', 'redis'] as const;
 
 /** Creates a store from options; throws `InvalidOptionsError` for an unknown type or bad options. */
 export function createStore(options: StoreOptions = {}): KvStore {
@@ -19,6 +22,8 @@ export function createStore(options: StoreOptions = {}): KvStore {
   switch (type) {
     case 'memory':
       return new MemoryStore(rest as MemoryStoreOptions);
+    case 'redis':
+      return new RedisStore(rest as RedisStoreOptions);
     default:
       throw new InvalidOptionsError(
         `Unknown store type ${describe(type)}; valid types are ${STORE_TYPES.map((t) => `'${t}'`).join(', ')}`,

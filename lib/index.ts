@@ -16,4 +16,11 @@ export { jsonSerializer } from './serializers/json-serializer.js';
 export { richSerializer } from './serializers/rich-serializer.js';
 export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store-options.js';
+export { RedisStore, type RedisNodeStats, type RedisStoreStats } from './redis/redis-store.js';
+export type {
+  RedisClusterOptions,
+  RedisNodeAddress,
+  RedisStoreOptions,
+} from './redis/redis-store-options.js';
+export type { RedisTopology } from './redis/resolve-redis-options.js';
 export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';

@@ -1,0 +1,233 @@
+/**
+ * Lua scripts that keep data keys and their shard's range index consistent. ioredis registers
+ * them once per client and runs them with EVALSHA (EVAL only when a server lacks the script).
+ * Every key a script touches lives in one shard, so on a cluster it lives in one hash slot.
+ * Index members are user keys (UTF-8); a data key is the shard's data prefix + the member.
+ */
+
+/** Prefix of the error a script raises when increment meets a value that is not a number. */
+export const NOT_A_NUMBER_MARKER = 'KVSTORE_NOT_A_NUMBER';
+
+/** Members handed to one ZADD or ZREM, below Lua's unpack() limit. */
+const CHUNK = 4000;
+
+/** ZREMs the members listed in `list` in chunks. */
+const ZREM_LIST = `
+local function zrem_list(index, list)
+  for i = 1, #list, ${CHUNK} do
+    redis.call('ZREM', index, unpack(list, i, math.min(i + ${CHUNK} - 1, #list)))
+  end
+end
+`;
+
+/** KEYS: data, index. ARGV: member, value, ttl ms (0: none). */
+const PUT = `
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1
+`;
+
+/** KEYS: data, index. ARGV: member, value, ttl ms (0: none). Returns 1 when it stored. */
+const PUT_IF_ABSENT = `
+local ttl = tonumber(ARGV[3])
+local stored
+if ttl > 0 then
+  stored = redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ttl)
+else
+  stored = redis.call('SET', KEYS[1], ARGV[2], 'NX')
+end
+if not stored then return 0 end
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1
+`;
+
+/**
+ * KEYS: index. ARGV: ttl ms (0: none), data prefix, member1, value1, ... memberN, valueN.
+ * Data keys are derived from the members rather than declared, so that the command's first key
+ * is the index and a cluster client routes (and auto-pipelines) it by the shard's hash tag.
+ */
+const PUT_MANY = `
+local ttl = tonumber(ARGV[1])
+local prefix = ARGV[2]
+local scored = {}
+for i = 3, #ARGV, 2 do
+  if ttl > 0 then
+    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1], 'PX', ttl)
+  else
+    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1])
+  end
+  scored[#scored + 1] = 0
+  scored[#scored + 1] = ARGV[i]
+end
+for i = 1, #scored, ${CHUNK} do
+  redis.call('ZADD', KEYS[1], unpack(scored, i, math.min(i + ${CHUNK} - 1, #scored)))
+end
+return #scored / 2
+`;
+
+/** KEYS: data, index. ARGV: member. Returns how many data keys existed (0 or 1). */
+const DELETE = `
+local removed = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return removed
+`;
+
+/** KEYS: index. ARGV: data prefix, member1..memberN. Returns how many data keys existed. */
+const DELETE_MANY = `
+${ZREM_LIST}
+local prefix = ARGV[1]
+local members = {}
+local removed = 0
+for i = 2, #ARGV do
+  removed = removed + redis.call('DEL', prefix .. ARGV[i])
+  members[#members + 1] = ARGV[i]
+end
+zrem_list(KEYS[1], members)
+return removed
+`;
+
+/**
+ * KEYS: data, index. ARGV: member, step, ttl ms (> 0: set; -1: persist; 0: keep), default ttl ms
+ * for a key the call creates (0: none). INCRBYFLOAT keeps an existing TTL. Returns the new value
+ * as decimal text.
+ */
+const INCREMENT = `
+local existed = redis.call('EXISTS', KEYS[1])
+local value = redis.pcall('INCRBYFLOAT', KEYS[1], ARGV[2])
+if type(value) == 'table' and value.err then
+  return redis.error_reply('${NOT_A_NUMBER_MARKER} ' .. value.err)
+end
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+elseif ttl < 0 then
+  redis.call('PERSIST', KEYS[1])
+elseif existed == 0 then
+  local default_ttl = tonumber(ARGV[4])
+  if default_ttl > 0 then redis.call('PEXPIRE', KEYS[1], default_ttl) end
+end
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return value
+`;
+
+/**
+ * KEYS: index. ARGV: ZRANGEBYLEX min, max, limit (0: all), data prefix. Returns
+ * { member1, value1, ... } of live keys in byte order; members whose data key is gone (expired)
+ * are removed from the index on the way.
+ */
+const RANGE = `
+${ZREM_LIST}
+local min, max = ARGV[1], ARGV[2]
+local limit = tonumber(ARGV[3])
+local prefix = ARGV[4]
+local out = {}
+local found = 0
+while true do
+  local want = 1000
+  if limit > 0 then want = limit - found end
+  local members = redis.call('ZRANGEBYLEX', KEYS[1], min, max, 'LIMIT', 0, want)
+  local stale = {}
+  for _, member in ipairs(members) do
+    local value = redis.call('GET', prefix .. member)
+    if value then
+      out[#out + 1] = member
+      out[#out + 1] = value
+      found = found + 1
+    else
+      stale[#stale + 1] = member
+    end
+  end
+  zrem_list(KEYS[1], stale)
+  if #members < want or (limit > 0 and found >= limit) then break end
+  min = '(' .. members[#members]
+end
+return out
+`;
+
+/**
+ * KEYS: index. ARGV: cursor (the last member seen, '' to start), count, data prefix. Visits up to
+ * `count` members after the cursor and removes those whose data key is gone. Returns
+ * { next cursor ('' at the end), members visited, members removed }.
+ */
+const SWEEP = `
+${ZREM_LIST}
+local min = '-'
+if ARGV[1] ~= '' then min = '(' .. ARGV[1] end
+local count = tonumber(ARGV[2])
+local members = redis.call('ZRANGEBYLEX', KEYS[1], min, '+', 'LIMIT', 0, count)
+local stale = {}
+for _, member in ipairs(members) do
+  if redis.call('EXISTS', ARGV[3] .. member) == 0 then stale[#stale + 1] = member end
+end
+zrem_list(KEYS[1], stale)
+local next_cursor = ''
+if #members == count then next_cursor = members[#members] end
+return { next_cursor, #members, #stale }
+`;
+
+/**
+ * KEYS: index. ARGV: cursor, count, data prefix. Counts live keys and those with a TTL among up
+ * to `count` members after the cursor, pruning dead ones. Returns { next cursor, live, expiring }.
+ */
+const COUNT = `
+${ZREM_LIST}
+local min = '-'
+if ARGV[1] ~= '' then min = '(' .. ARGV[1] end
+local count = tonumber(ARGV[2])
+local members = redis.call('ZRANGEBYLEX', KEYS[1], min, '+', 'LIMIT', 0, count)
+local stale = {}
+local live, expiring = 0, 0
+for _, member in ipairs(members) do
+  local ttl = redis.call('PTTL', ARGV[3] .. member)
+  if ttl == -2 then
+    stale[#stale + 1] = member
+  else
+    live = live + 1
+    if ttl >= 0 then expiring = expiring + 1 end
+  end
+end
+zrem_list(KEYS[1], stale)
+local next_cursor = ''
+if #members == count then next_cursor = members[#members] end
+return { next_cursor, live, expiring }
+`;
+
+/**
+ * KEYS: index. ARGV: count, data prefix. Deletes the first `count` indexed keys and their index
+ * entries. Returns { live keys deleted, members visited }.
+ */
+const CLEAR = `
+${ZREM_LIST}
+local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+local removed = 0
+for _, member in ipairs(members) do
+  removed = removed + redis.call('DEL', ARGV[2] .. member)
+end
+zrem_list(KEYS[1], members)
+return { removed, #members }
+`;
+
+/** A script as ioredis `scripts` options take it. */
+export interface ScriptDefinition {
+  lua: string;
+  numberOfKeys?: number;
+}
+
+/** Every script, by the command name ioredis gives it. */
+export const SCRIPTS = {
+  kvPut: { lua: PUT, numberOfKeys: 2 },
+  kvPutIfAbsent: { lua: PUT_IF_ABSENT, numberOfKeys: 2 },
+  kvPutMany: { lua: PUT_MANY, numberOfKeys: 1 },
+  kvDelete: { lua: DELETE, numberOfKeys: 2 },
+  kvDeleteMany: { lua: DELETE_MANY, numberOfKeys: 1 },
+  kvIncrement: { lua: INCREMENT, numberOfKeys: 2 },
+  kvRange: { lua: RANGE, numberOfKeys: 1 },
+  kvSweep: { lua: SWEEP, numberOfKeys: 1 },
+  kvCount: { lua: COUNT, numberOfKeys: 1 },
+  kvClear: { lua: CLEAR, numberOfKeys: 1 },
+} as const satisfies Record<string, ScriptDefinition>;

@@ -1,0 +1,128 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RawValue } from '../core/types.js';
+import { SCRIPTS } from './lua-scripts.js';
+import type { ResolvedRedisConfig } from './resolve-redis-options.js';
+
+/** A key or argument as the scripts take it: index keys and range bounds are not valid UTF-8. */
+type Arg = string | Buffer | number;
+
+/** The store's Lua scripts as ioredis exposes them; `*Buffer` variants reply with Buffers. */
+export interface ScriptCommands {
+  kvPut(
+    data: string,
+    index: Buffer,
+    member: string,
+    value: RawValue,
+    ttlMs: number,
+  ): Promise<number>;
+  kvPutIfAbsent(
+    data: string,
+    index: Buffer,
+    member: string,
+    value: RawValue,
+    ttlMs: number,
+  ): Promise<number>;
+  /** `membersAndValues` is one flat array [member1, value1, ...]; ioredis flattens it. */
+  kvPutMany(
+    index: Buffer,
+    ttlMs: number,
+    prefix: string,
+    membersAndValues: readonly RawValue[],
+  ): Promise<number>;
+  kvDelete(data: string, index: Buffer, member: string): Promise<number>;
+  kvDeleteMany(index: Buffer, prefix: string, members: readonly string[]): Promise<number>;
+  kvIncrement(
+    data: string,
+    index: Buffer,
+    member: string,
+    by: string,
+    ttlMs: number,
+    defaultTtlMs: number,
+  ): Promise<string>;
+  kvRange(index: Buffer, min: Arg, max: Arg, limit: number, prefix: string): Promise<string[]>;
+  kvRangeBuffer(
+    index: Buffer,
+    min: Arg,
+    max: Arg,
+    limit: number,
+    prefix: string,
+  ): Promise<Buffer[]>;
+  kvSweep(
+    index: Buffer,
+    cursor: string,
+    count: number,
+    prefix: string,
+  ): Promise<[string, number, number]>;
+  kvCount(
+    index: Buffer,
+    cursor: string,
+    count: number,
+    prefix: string,
+  ): Promise<[string, number, number]>;
+  kvClear(index: Buffer, count: number, prefix: string): Promise<[number, number]>;
+}
+
+/** The ioredis client a store uses, with its scripts. */
+export type RedisClient = (Redis | Cluster) & ScriptCommands;
+
+/** Longest pause between reconnection attempts, in milliseconds. */
+const MAX_RECONNECT_DELAY_MS = 2000;
+
+/**
+ * Reconnects forever with a short exponential backoff, never waiting longer than the command
+ * timeout, so a server that comes back is used again within about one `timeout`.
+ */
+function reconnectDelay(attempt: number, timeoutMs: number): number {
+  return Math.min(50 * 2 ** Math.min(attempt, 10), MAX_RECONNECT_DELAY_MS, timeoutMs);
+}
+
+/**
+ * Opens the ioredis client for a resolved configuration. It connects in the background
+ * immediately; commands sent before it is ready wait in ioredis' offline queue, bounded by
+ * `commandTimeout`, and every failed connection attempt rejects what is queued
+ * (`maxRetriesPerRequest: 0`), so nothing waits longer than `timeout` for a server that is down.
+ */
+export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
+  const connection: RedisOptions = {
+    username: config.username,
+    password: config.password,
+    tls: config.tls,
+    connectTimeout: config.timeoutMs,
+    commandTimeout: config.timeoutMs,
+    // A command in flight when the connection drops fails instead of being sent twice.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectionName: 'nestjs-kv-store',
+  };
+  if (config.topology === 'cluster') {
+    const options: ClusterOptions = {
+      scripts: SCRIPTS,
+      enableAutoPipelining: true,
+      enableOfflineQueue: true,
+      clusterRetryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
+      slotsRefreshTimeout: config.timeoutMs,
+      redisOptions: connection,
+    };
+    return new Cluster(config.addresses, options) as RedisClient;
+  }
+  const options: RedisOptions = {
+    ...connection,
+    db: config.db,
+    scripts: SCRIPTS,
+    enableAutoPipelining: true,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
+  };
+  if (config.topology === 'sentinel') {
+    options.sentinels = config.addresses;
+    options.name = config.name;
+    options.sentinelCommandTimeout = config.timeoutMs;
+    options.sentinelRetryStrategy = (attempt) => reconnectDelay(attempt, config.timeoutMs);
+    options.enableTLSForSentinelMode = config.tls !== undefined;
+  } else {
+    const address = config.addresses[0];
+    options.host = address?.host;
+    options.port = address?.port;
+  }
+  return new Redis(options) as RedisClient;
+}

@@ -1,0 +1,81 @@
+import {
+  CommandError,
+  ConnectionError,
+  KvStoreError,
+  NotANumberError,
+  TimeoutError,
+} from '../core/errors.js';
+import { NOT_A_NUMBER_MARKER } from './lua-scripts.js';
+
+/** What error translation needs to know about the connection. */
+export interface ErrorContext {
+  /** `host:port` (or the Sentinel / Cluster description) named in messages. */
+  readonly target: string;
+  /** The store's timeout in milliseconds. */
+  readonly timeoutMs: number;
+  /** The password, so that it can be scrubbed from any message that might echo it. */
+  readonly password: string | undefined;
+  /** Whether the client is connected and ready right now. */
+  isReady(): boolean;
+  /** The last connection-level error ioredis reported, if any. */
+  lastConnectionError(): Error | undefined;
+}
+
+const AUTH_FAILURE = /^(WRONGPASS|NOAUTH|ERR invalid password|ERR AUTH)/;
+
+/**
+ * Turns an ioredis failure into the library's errors: {@link ConnectionError} when the server
+ * cannot be reached or refuses the credentials, {@link TimeoutError} when a connected server does
+ * not answer within the timeout, {@link NotANumberError} for increments of non-numbers, and
+ * {@link CommandError} otherwise. Messages name the server, never the password.
+ */
+export function translateRedisError(
+  error: unknown,
+  context: ErrorContext,
+  key?: string,
+): KvStoreError {
+  if (error instanceof KvStoreError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (key !== undefined && message.includes(NOT_A_NUMBER_MARKER)) return new NotANumberError(key);
+  const seconds = context.timeoutMs / 1000;
+  const isReply = error instanceof Error && error.name === 'ReplyError';
+  if (isReply && AUTH_FAILURE.test(message)) {
+    return new ConnectionError(
+      `Redis at ${context.target} refused the credentials: ${redact(firstLine(message), context)}`,
+    );
+  }
+  if (isReply) {
+    // The ReplyError carries the command's arguments (user data, never the password): keep it.
+    return new CommandError(
+      `Redis at ${context.target} rejected a command: ${redact(firstLine(message), context)}`,
+      error,
+    );
+  }
+  if (message === 'Command timed out' && context.isReady()) {
+    return new TimeoutError(`Redis at ${context.target} did not answer within ${seconds} s`);
+  }
+  const cause = context.lastConnectionError();
+  const reason = cause ? `: ${redact(firstLine(cause.message), context)}` : '';
+  if (message === 'Command timed out') {
+    return new ConnectionError(
+      `Cannot reach Redis at ${context.target} within ${seconds} s${reason}`,
+    );
+  }
+  // Connection-level errors can echo ioredis internals (AUTH arguments): keep only the text.
+  return new ConnectionError(
+    `Cannot reach Redis at ${context.target}${reason || `: ${redact(firstLine(message), context)}`}`,
+  );
+}
+
+/** The first line of a message; Redis errors sometimes append script details. */
+function firstLine(message: string): string {
+  const newline = message.indexOf('\n');
+  return newline === -1 ? message : message.slice(0, newline);
+}
+
+/** Replaces the password wherever it appears, in case a server or library echoes it. */
+export function redact(message: string, context: Pick<ErrorContext, 'password'>): string {
+  const { password } = context;
+  if (password === undefined || password.length === 0) return message;
+  return message.split(password).join('***');
+}

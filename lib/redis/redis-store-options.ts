@@ -1,0 +1,77 @@
+import type { ConnectionOptions } from 'node:tls';
+import type { CommonStoreOptions } from '../core/types.js';
+
+/** Address of one Redis server or Sentinel; `host` defaults to `'localhost'`, `port` to the role's usual port. */
+export interface RedisNodeAddress {
+  /** Host name or IP address. */
+  host?: string;
+  /** TCP port, 1-65535. */
+  port?: number;
+}
+
+/** Redis Cluster settings: the seed nodes the client discovers the whole cluster from. */
+export interface RedisClusterOptions {
+  /** At least one node of the cluster; the client learns the others and the slot map from it. */
+  nodes: ReadonlyArray<RedisNodeAddress>;
+}
+
+/**
+ * Options of the Redis store (`createStore({ type: 'redis', ... })`). One topology per store:
+ * standalone (`host`/`port` or `url`), Sentinel (`sentinels` + `name`) or Cluster (`cluster`).
+ */
+export interface RedisStoreOptions extends CommonStoreOptions {
+  /** Standalone server host (default `'localhost'`). */
+  host?: string;
+  /** Standalone server port (default 6379). */
+  port?: number;
+  /** ACL user name (Redis 6+); omitted: the `default` user. */
+  username?: string;
+  /** Password (`AUTH`); never included in error messages. */
+  password?: string;
+  /** Database number (default 0); Redis Cluster only has database 0. */
+  db?: number;
+  /** TLS: `false` (default), `true` (system CAs), or Node `tls.connect` options such as `{ ca }`. */
+  ssl?: boolean | ConnectionOptions;
+  /** Seconds (default 10) that connecting, and then each command, may take before it fails. */
+  timeout?: number;
+  /**
+   * Most connections this store opens to one Redis server (default 10, at least 1). The store
+   * multiplexes every command over one auto-pipelined connection per server, so it opens one.
+   */
+  maxConnections?: number;
+  /** Prepended to every key (default `'data_fetcher:'`); may be `''`. */
+  keyPrefix?: string;
+  /**
+   * `redis://[user[:password]@]host[:port][/db]`, or `rediss://` for TLS; an alternative to
+   * host, port, username, password, db and ssl (each may be given in one place only).
+   */
+  url?: string;
+  /** Sentinel addresses (port default 26379); requires `name`. */
+  sentinels?: ReadonlyArray<RedisNodeAddress>;
+  /** The primary's name as the Sentinels know it (`sentinel monitor <name> ...`). */
+  name?: string;
+  /** Redis Cluster: seed nodes. Contradicts `host`, `port`, `url`, `sentinels` and a non-zero `db`. */
+  cluster?: RedisClusterOptions;
+  /** Seconds (default 1) between background sweeps that prune expired keys from the range index. */
+  sweepInterval?: number;
+}
+
+/** Every option name the Redis store accepts, for unknown-option errors. */
+export const REDIS_STORE_OPTION_NAMES = [
+  'serializer',
+  'defaultTtl',
+  'host',
+  'port',
+  'username',
+  'password',
+  'db',
+  'ssl',
+  'timeout',
+  'maxConnections',
+  'keyPrefix',
+  'url',
+  'sentinels',
+  'name',
+  'cluster',
+  'sweepInterval',
+] as const;

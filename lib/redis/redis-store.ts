@@ -1,0 +1,498 @@
+import type { Cluster, Redis } from 'ioredis';
+import { ConnectionError } from '../core/errors.js';
+import { compareKeys } from '../core/key-order.js';
+import { KvStore } from '../core/kv-store.js';
+import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
+import { serializerName } from '../serializers/resolve-serializer.js';
+import { IndexSweeper } from './index-sweeper.js';
+import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
+import { createRedisClient, type RedisClient } from './redis-connection.js';
+import { translateRedisError, type ErrorContext } from './redis-errors.js';
+import type { RedisStoreOptions } from './redis-store-options.js';
+import {
+  formatAddress,
+  resolveRedisOptions,
+  type RedisTopology,
+  type ResolvedRedisConfig,
+} from './resolve-redis-options.js';
+
+/** Figures of one cluster master, in `getStats().nodes`. */
+export interface RedisNodeStats {
+  /** `host:port` of the node. */
+  address: string;
+  /** Version the node runs. */
+  redisVersion: string;
+  /** Memory the node uses, as Redis formats it (`'1.50M'`). */
+  usedMemoryHuman: string;
+  /** Memory the node uses, in bytes. */
+  usedMemoryBytes: number;
+  /** Keys in the node's database, of every application. */
+  dbKeys: number;
+  /** Keys of this store that the node holds (live now). */
+  storeKeys: number;
+}
+
+/** Statistics of the Redis store. */
+export interface RedisStoreStats extends KvStoreStats {
+  backend: 'redis';
+  /** `'standalone'`, `'sentinel'` or `'cluster'`. */
+  topology: RedisTopology;
+  /** The store's key prefix. */
+  keyPrefix: string;
+  /** Version of the server (on a cluster, of the first master). */
+  redisVersion: string;
+  /** Memory used by the server (on a cluster, by all masters together), as Redis formats it. */
+  usedMemoryHuman: string;
+  /** Memory used in bytes, as for `usedMemoryHuman`. */
+  usedMemoryBytes: number;
+  /** On a cluster: one entry per master; absent otherwise. */
+  nodes?: RedisNodeStats[];
+}
+
+/** Index members one stats or clear script call handles. */
+const SCAN_BATCH = 2000;
+const OPEN_BRACKET = Buffer.from('[');
+const OPEN_PAREN = Buffer.from('(');
+const BYTE_FF = Buffer.from([0xff]);
+
+/**
+ * The Redis store (standalone, Sentinel or Cluster) on ioredis. Data key k lives at
+ * `keyPrefix + k` (on a cluster at `keyPrefix + "{tag}" + k`); a sorted-set index beside the data
+ * serves range queries. Every single-key operation is one round trip; writes that touch the index
+ * run as Lua scripts by SHA, so data and index change atomically. The constructor never waits:
+ * the client connects in the background (see {@link RedisStore.connect}) and reconnects forever.
+ */
+export class RedisStore extends KvStore {
+  /** Always `'redis'`. */
+  readonly backend = 'redis' as const;
+  /** Which deployment this store talks to. */
+  readonly topology: RedisTopology;
+
+  private readonly config: ResolvedRedisConfig;
+  private readonly layout: KeyLayout;
+  private readonly client: RedisClient;
+  private readonly sweeper: IndexSweeper;
+  private readonly errors: ErrorContext;
+  private readonly binary: boolean;
+  private readonly multiStep = new Set<Promise<unknown>>();
+  private lastConnectionError: Error | undefined;
+
+  /**
+   * Creates the store and starts connecting in the background. Throws `InvalidOptionsError` for
+   * unknown, invalid or contradictory options (before any connection is opened).
+   */
+  constructor(options: RedisStoreOptions = {}) {
+    super(options ?? {});
+    this.config = resolveRedisOptions(options);
+    this.topology = this.config.topology;
+    this.binary = this.serializer.binary === true;
+    this.layout =
+      this.topology === 'cluster'
+        ? KeyLayout.cluster(this.config.keyPrefix)
+        : KeyLayout.single(this.config.keyPrefix);
+    this.errors = {
+      target: this.config.target,
+      timeoutMs: this.config.timeoutMs,
+      password: this.config.password,
+      isReady: () => this.client.status === 'ready',
+      lastConnectionError: () => this.lastConnectionError,
+    };
+    this.client = createRedisClient(this.config);
+    const remember = (error: Error): void => {
+      this.lastConnectionError = error;
+    };
+    // Without a listener, ioredis would report every failed reconnection attempt as unhandled.
+    this.client.on('error', remember);
+    this.client.on('node error', remember);
+    this.client.on('ready', () => {
+      this.lastConnectionError = undefined;
+    });
+    this.sweeper = new IndexSweeper(
+      {
+        shardCount: this.layout.shards.length,
+        isReady: () => this.client.status === 'ready',
+        sweepShard: (shard, cursor, count) => {
+          const { indexKey, dataPrefix } = this.layout.shards[shard] as Shard;
+          return this.guard(this.client.kvSweep(indexKey, cursor, count, dataPrefix));
+        },
+      },
+      this.config.sweepIntervalMs,
+    );
+    this.sweeper.start();
+  }
+
+  /**
+   * Resolves once the connection is ready; rejects with `ConnectionError` (naming the server,
+   * never the password) when a connection attempt fails or `timeout` seconds pass. The store keeps
+   * reconnecting in the background either way; callers that do not want to wait at start-up
+   * simply do not call this.
+   */
+  async connect(): Promise<void> {
+    this.assertOpen();
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        this.client.off('error', onError);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = (): void => finish();
+      const onError = (error: unknown): void =>
+        finish(translateRedisError(error, this.errors) as Error);
+      const timer = setTimeout(
+        () =>
+          finish(
+            new ConnectionError(
+              `Cannot reach Redis at ${this.config.target} within ${this.config.timeoutMs / 1000} s`,
+            ),
+          ),
+        this.config.timeoutMs,
+      );
+      this.client.on('ready', onReady);
+      this.client.on('error', onError);
+    });
+  }
+
+  /** Runs one pass of the background index sweep now; resolves how many stale entries it pruned. */
+  sweepIndex(): Promise<number> {
+    this.assertOpen();
+    return this.track(this.sweeper.sweep());
+  }
+
+  override async getStats(): Promise<RedisStoreStats> {
+    return (await super.getStats()) as RedisStoreStats;
+  }
+
+  protected async readRaw(key: string): Promise<RawValue | undefined> {
+    const name = this.layout.shardFor(key).dataPrefix + key;
+    const value = await this.guard<RawValue | null>(
+      this.binary ? this.client.getBuffer(name) : this.client.get(name),
+    );
+    return value ?? undefined;
+  }
+
+  protected async readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
+    const out = new Array<RawValue | undefined>(keys.length);
+    await Promise.all(
+      [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
+        const { dataPrefix } = this.layout.shards[shardNumber] as Shard;
+        const names = positions.map((i) => dataPrefix + (keys[i] as string));
+        const values = await this.guard<Array<RawValue | null>>(
+          this.binary ? this.client.mgetBuffer(names) : this.client.mget(names),
+        );
+        positions.forEach((position, j) => {
+          out[position] = values[j] ?? undefined;
+        });
+      }),
+    );
+    return out;
+  }
+
+  protected async writeRaw(key: string, raw: RawValue, ttlMs: number | null): Promise<void> {
+    const shard = this.layout.shardFor(key);
+    await this.guard(
+      this.client.kvPut(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
+    );
+  }
+
+  protected async writeManyRaw(
+    entries: ReadonlyArray<[string, RawValue]>,
+    ttlMs: number | null,
+  ): Promise<void> {
+    await Promise.all(
+      [...this.layout.group(entries, ([k]) => k)].map(([shardNumber, positions]) => {
+        const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
+        const args: RawValue[] = [];
+        for (const i of positions) {
+          const [key, raw] = entries[i] as [string, RawValue];
+          args.push(key, raw);
+        }
+        return this.guard(this.client.kvPutMany(indexKey, ttlMs ?? 0, dataPrefix, args));
+      }),
+    );
+  }
+
+  protected async writeRawIfAbsent(
+    key: string,
+    raw: RawValue,
+    ttlMs: number | null,
+  ): Promise<boolean> {
+    const shard = this.layout.shardFor(key);
+    const stored = await this.guard(
+      this.client.kvPutIfAbsent(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
+    );
+    return stored === 1;
+  }
+
+  protected async incrementRaw(
+    key: string,
+    by: number,
+    ttlMs: number | null | undefined,
+  ): Promise<number> {
+    const shard = this.layout.shardFor(key);
+    // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
+    const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
+    const text = await this.guard(
+      this.client.kvIncrement(
+        shard.dataPrefix + key,
+        shard.indexKey,
+        key,
+        String(by),
+        ttlArg,
+        this.defaultTtlMs ?? 0,
+      ),
+      key,
+    );
+    return Number(text);
+  }
+
+  protected async deleteRaw(key: string): Promise<boolean> {
+    const shard = this.layout.shardFor(key);
+    const removed = await this.guard(
+      this.client.kvDelete(shard.dataPrefix + key, shard.indexKey, key),
+    );
+    return removed === 1;
+  }
+
+  protected async deleteManyRaw(keys: readonly string[]): Promise<number> {
+    const counts = await Promise.all(
+      [...this.layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
+        const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
+        const members = positions.map((i) => keys[i] as string);
+        return this.guard(this.client.kvDeleteMany(indexKey, dataPrefix, members));
+      }),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  protected async existsRaw(key: string): Promise<boolean> {
+    const name = this.layout.shardFor(key).dataPrefix + key;
+    return (await this.guard(this.client.exists(name))) === 1;
+  }
+
+  protected async ttlRaw(key: string): Promise<number | null | undefined> {
+    const name = this.layout.shardFor(key).dataPrefix + key;
+    const ms = await this.guard(this.client.pttl(name));
+    if (ms === -2) return undefined;
+    return ms === -1 ? null : ms;
+  }
+
+  protected async rangeRaw(
+    range: KeyRange,
+    limit: number | undefined,
+  ): Promise<Array<[string, RawValue]>> {
+    const min = range.start === '' ? '-' : Buffer.concat([OPEN_BRACKET, Buffer.from(range.start)]);
+    let max: string | Buffer = '+';
+    // UTF-8 never contains 0xFF, so "(prefix\xff" bounds exactly the keys that start with prefix.
+    if (range.prefix !== undefined && range.prefix !== '') {
+      max = Buffer.concat([OPEN_PAREN, Buffer.from(range.prefix), BYTE_FF]);
+    } else if (range.end !== undefined) {
+      max = Buffer.concat([OPEN_PAREN, Buffer.from(range.end)]);
+    }
+    const perShard = await Promise.all(
+      this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
+        const flat = await this.guard<Array<string | Buffer>>(
+          this.binary
+            ? this.client.kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix)
+            : this.client.kvRange(indexKey, min, max, limit ?? 0, dataPrefix),
+        );
+        const rows: Array<[string, RawValue]> = [];
+        for (let i = 0; i < flat.length; i += 2) {
+          rows.push([String(flat[i]), flat[i + 1] as RawValue]);
+        }
+        return rows;
+      }),
+    );
+    if (perShard.length === 1) return perShard[0] as Array<[string, RawValue]>;
+    const merged = perShard.flat().sort(([a], [b]) => compareKeys(a, b));
+    return limit === undefined ? merged : merged.slice(0, limit);
+  }
+
+  protected clearRaw(): Promise<number> {
+    return this.track(
+      Promise.all(
+        this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
+          let removed = 0;
+          for (;;) {
+            const [deleted, visited] = await this.guard(
+              this.client.kvClear(indexKey, SCAN_BATCH, dataPrefix),
+            );
+            removed += deleted;
+            if (visited < SCAN_BATCH) return removed;
+          }
+        }),
+      ).then((counts) => counts.reduce((sum, n) => sum + n, 0)),
+    );
+  }
+
+  protected statsRaw(): Promise<RedisStoreStats> {
+    return this.track(this.collectStats());
+  }
+
+  protected async pingRaw(): Promise<void> {
+    await this.guard(this.client.ping());
+  }
+
+  protected async closeRaw(): Promise<void> {
+    await this.sweeper.stop();
+    await Promise.allSettled(this.multiStep);
+    const client = this.client;
+    if (client.status === 'ready') {
+      // QUIT is not auto-pipelined: let commands still waiting in an auto-pipeline go out first.
+      const giveUpAt = Date.now() + this.config.timeoutMs;
+      while (client.autoPipelineQueueSize > 0 && Date.now() < giveUpAt) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, giveUpAt - Date.now()));
+      });
+      await Promise.race([client.quit().then(noop, noop), deadline]);
+      clearTimeout(timer);
+    }
+    // Stops reconnection timers and rejects whatever still waits for a connection.
+    if (client.status !== 'end') client.disconnect();
+  }
+
+  /** Counts this store's keys shard by shard and reads server figures. */
+  private async collectStats(): Promise<RedisStoreStats> {
+    const counts = await Promise.all(
+      this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
+        let cursor = '';
+        let live = 0;
+        let expiring = 0;
+        do {
+          const [next, l, e] = await this.guard(
+            this.client.kvCount(indexKey, cursor, SCAN_BATCH, dataPrefix),
+          );
+          cursor = next;
+          live += l;
+          expiring += e;
+        } while (cursor !== '');
+        return [live, expiring] as const;
+      }),
+    );
+    const base = {
+      backend: 'redis' as const,
+      serializer: serializerName(this.serializer),
+      totalKeys: counts.reduce((sum, [live]) => sum + live, 0),
+      expiringKeys: counts.reduce((sum, [, expiring]) => sum + expiring, 0),
+      topology: this.topology,
+      keyPrefix: this.config.keyPrefix,
+    };
+    if (this.topology !== 'cluster') {
+      const info = await this.nodeInfo(this.client as Redis);
+      return {
+        ...base,
+        redisVersion: info.redisVersion,
+        usedMemoryHuman: info.usedMemoryHuman,
+        usedMemoryBytes: info.usedMemoryBytes,
+      };
+    }
+    const cluster = this.client as Cluster;
+    const storeKeysBySlot = new Map<number, number>();
+    clusterTags().forEach((tag, shard) => {
+      const slot = keySlot(tag);
+      storeKeysBySlot.set(slot, (storeKeysBySlot.get(slot) ?? 0) + (counts[shard]?.[0] ?? 0));
+    });
+    const nodes = await Promise.all(
+      cluster.nodes('master').map(async (node): Promise<RedisNodeStats> => {
+        const address = formatAddress({
+          host: node.options.host ?? '',
+          port: node.options.port ?? 0,
+        });
+        const [info, dbKeys] = await Promise.all([this.nodeInfo(node), this.guard(node.dbsize())]);
+        let storeKeys = 0;
+        for (const [slot, keys] of storeKeysBySlot) {
+          const owners = cluster.slots[slot];
+          if (owners?.[0] === `${node.options.host}:${node.options.port}`) storeKeys += keys;
+        }
+        return { address, ...info, dbKeys, storeKeys };
+      }),
+    );
+    nodes.sort((a, b) => a.address.localeCompare(b.address));
+    const usedMemoryBytes = nodes.reduce((sum, n) => sum + n.usedMemoryBytes, 0);
+    return {
+      ...base,
+      redisVersion: nodes[0]?.redisVersion ?? 'unknown',
+      usedMemoryHuman: bytesToHuman(usedMemoryBytes),
+      usedMemoryBytes,
+      nodes,
+    };
+  }
+
+  private async nodeInfo(
+    node: Redis,
+  ): Promise<Pick<RedisNodeStats, 'redisVersion' | 'usedMemoryHuman' | 'usedMemoryBytes'>> {
+    const [server, memory] = await Promise.all([
+      this.guard(node.info('server')),
+      this.guard(node.info('memory')),
+    ]);
+    const fields = parseInfo(`${server}\n${memory}`);
+    return {
+      redisVersion: fields.get('redis_version') ?? 'unknown',
+      usedMemoryHuman: fields.get('used_memory_human') ?? 'unknown',
+      usedMemoryBytes: Number(fields.get('used_memory') ?? 0),
+    };
+  }
+
+  /**
+   * Maps failures to the library's errors. Commands waiting for a cluster that is not ready sit
+   * in the Cluster's own queue, which ioredis does not bound, so they get a deadline here.
+   */
+  private guard<T>(command: Promise<T>, key?: string): Promise<T> {
+    let pending = command;
+    if (this.topology === 'cluster' && this.client.status !== 'ready') {
+      pending = withDeadline(command, this.config.timeoutMs);
+    }
+    return pending.catch((error: unknown) => {
+      throw translateRedisError(error, this.errors, key);
+    });
+  }
+
+  /** Keeps a multi-command operation in `multiStep` until it settles, so close() can wait for it. */
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.multiStep.add(operation);
+    const forget = (): void => {
+      this.multiStep.delete(operation);
+    };
+    operation.then(forget, forget);
+    return operation;
+  }
+}
+
+function noop(): void {
+  // Used where an outcome is deliberately not needed: the caller goes on either way.
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('Command timed out')), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Parses `INFO` text into field → value. */
+function parseInfo(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return fields;
+}
+
+/** Formats bytes the way Redis' `used_memory_human` does (`'1.50M'`). */
+export function bytesToHuman(bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes}B` : `${value.toFixed(2)}${units[unit]}`;
+}

@@ -1,0 +1,152 @@
+import { inspect } from 'node:util';
+import {
+  ConnectionError,
+  RedisStore,
+  TimeoutError,
+  type RedisStoreOptions,
+} from '../../lib/index.js';
+import {
+  LOOPBACK,
+  freePort,
+  redisCli,
+  startRedis,
+  uniquePrefix,
+  waitUntil,
+  type RedisProcess,
+} from '../support/redis-harness.js';
+
+const SECRET = 'pw-never-shown-42';
+
+/** Resolves the error a promise rejects with, or fails the test if it resolves. */
+async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error as Error,
+  );
+}
+
+describe('Redis connections', () => {
+  const stores: RedisStore[] = [];
+  const servers: RedisProcess[] = [];
+  function open(port: number, options: RedisStoreOptions = {}): RedisStore {
+    const store = new RedisStore({
+      host: LOOPBACK,
+      port,
+      keyPrefix: uniquePrefix('conn'),
+      timeout: 1,
+      ...options,
+    });
+    stores.push(store);
+    return store;
+  }
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+
+  it('an unreachable server fails within timeout with a ConnectionError naming host:port, never the password', async () => {
+    const port = await freePort();
+    const store = open(port, { password: SECRET });
+    const started = Date.now();
+    const error = await rejectionOf(store.get('k'));
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(error.message).toContain(`${LOOPBACK}:${port}`);
+    expect(inspect(error, { depth: 10 })).not.toContain(SECRET);
+    const connectError = await rejectionOf(store.connect());
+    expect(connectError).toBeInstanceOf(ConnectionError);
+    expect(connectError.message).toContain(`${LOOPBACK}:${port}`);
+    await expect(store.ping()).rejects.toBeInstanceOf(ConnectionError);
+  });
+
+  it('connect() resolves once the server answers, and ping() answers within timeout', async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const store = open(server.port);
+    await store.connect();
+    await store.ping();
+    await store.connect();
+  });
+
+  it('while the server is down commands reject within timeout; when it is back the same store works again', async () => {
+    const server = await startRedis();
+    const store = open(server.port);
+    await store.put('k', 'before');
+    await server.stop();
+
+    const started = Date.now();
+    const errors = await Promise.all([
+      rejectionOf(store.get('k')),
+      rejectionOf(store.put('k', 'during')),
+      rejectionOf(store.rangeGet('')),
+    ]);
+    expect(Date.now() - started).toBeLessThan(1500);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect(error.message).toContain(`${LOOPBACK}:${server.port}`);
+    }
+
+    const restarted = await startRedis({ port: server.port });
+    servers.push(restarted);
+    await waitUntil(() => store.ping().then(() => true), 5000, 'the store to reconnect');
+    await store.put('k', 'after');
+    expect(await store.get('k')).toBe('after');
+  });
+
+  it('a connected server that stops answering makes commands fail with TimeoutError within timeout', async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const store = open(server.port, { timeout: 0.5 });
+    await store.put('k', 1);
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const error = await rejectionOf(store.get('k'));
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error.message).toMatch(/did not answer within 0.5 s/);
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    expect(await store.get('k')).toBe(1);
+  });
+
+  it('close() lets in-flight commands finish, then quits', async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const prefix = uniquePrefix('inflight');
+    const store = new RedisStore({ host: LOOPBACK, port: server.port, keyPrefix: prefix });
+    await store.connect();
+    const writes = Array.from({ length: 500 }, (_, i) => store.put(`k:${i}`, i));
+    const closing = store.close();
+    await expect(Promise.all(writes)).resolves.toHaveLength(500);
+    await closing;
+    expect(Number((await redisCli(server.port, 'dbsize')).trim())).toBe(501);
+    expect(await redisCli(server.port, 'get', `${prefix}k:499`)).toBe('499\n');
+  });
+
+  it('close() of a store in the middle of reconnecting leaves nothing running', async () => {
+    const server = await startRedis();
+    const store = open(server.port);
+    await store.ping();
+    await server.stop();
+    await waitUntil(
+      () =>
+        store.ping().then(
+          () => false,
+          () => true,
+        ),
+      2000,
+      'the store to notice',
+    );
+    await store.close();
+    expect(store.isClosed).toBe(true);
+  });
+
+  it('a store that never reached its server closes cleanly', async () => {
+    const store = open(await freePort());
+    await store.close();
+  });
+});

@@ -24,3 +24,4 @@ export type {
 } from './redis/redis-store-options.js';
 export type { RedisTopology } from './redis/resolve-redis-options.js';
 export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
+export * from './nest/index.js';

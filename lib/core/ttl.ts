@@ -85,5 +85,6 @@ export function describe(value: unknown): string {
     return JSON.stringify(value.length > 50 ? `${value.slice(0, 50)}…` : value);
   }
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  const type = typeof value;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }

@@ -1,0 +1,163 @@
+import { InvalidOptionsError } from '../core/errors.js';
+import { describe } from '../core/ttl.js';
+import type { MemoryStoreOptions } from '../memory/memory-store-options.js';
+import type { RedisStoreOptions } from '../redis/redis-store-options.js';
+import type { SerializerName } from '../serializers/serializer.js';
+
+/** The environment variables `kvStoreOptionsFromEnv` reads. */
+export const KV_STORE_ENV = {
+  type: 'KV_STORE_TYPE',
+  redisUrl: 'KV_REDIS_URL',
+  redisTimeout: 'KV_REDIS_TIMEOUT',
+  keyPrefix: 'KV_KEY_PREFIX',
+  defaultTtl: 'KV_DEFAULT_TTL',
+  serializer: 'KV_SERIALIZER',
+  maxEntries: 'KV_MAX_ENTRIES',
+} as const;
+
+/**
+ * Where variables come from: a record such as `process.env`, a getter `(name) => value`, or an
+ * object with `get(name)` such as `@nestjs/config`'s `ConfigService`. Unset, `null` and empty
+ * values all mean "not set"; numbers and booleans are read as their text.
+ */
+export type KvStoreEnvSource =
+  | Readonly<Record<string, string | undefined>>
+  | ((name: string) => unknown)
+  | { get(name: string): unknown };
+
+/** What the helper builds: options of the memory or the Redis store, for `forRoot`/`createStore`. */
+export type KvStoreEnvOptions =
+  | ({ type: 'memory' } & Pick<MemoryStoreOptions, 'defaultTtl' | 'serializer' | 'maxEntries'>)
+  | ({ type: 'redis' } & Pick<
+      RedisStoreOptions,
+      'url' | 'timeout' | 'keyPrefix' | 'defaultTtl' | 'serializer'
+    >);
+
+const TYPES = ['memory', 'redis'] as const;
+const SERIALIZERS: readonly SerializerName[] = ['json', 'rich', 'pickle'];
+const REDIS_ONLY = [KV_STORE_ENV.redisUrl, KV_STORE_ENV.redisTimeout, KV_STORE_ENV.keyPrefix];
+const MEMORY_ONLY = [KV_STORE_ENV.maxEntries];
+
+/**
+ * Builds store options from environment variables:
+ *
+ * | Variable | Values | Store |
+ * | --- | --- | --- |
+ * | `KV_STORE_TYPE` | `memory` or `redis`; default `redis` when `KV_REDIS_URL` is set, else `memory` | both |
+ * | `KV_REDIS_URL` | `redis://[user[:password]@]host[:port][/db]` or `rediss://…` | redis |
+ * | `KV_REDIS_TIMEOUT` | seconds > 0 for connecting and each command (default 10) | redis |
+ * | `KV_KEY_PREFIX` | prefix of every key (default `data_fetcher:`) | redis |
+ * | `KV_DEFAULT_TTL` | seconds > 0 for writes without a TTL (default: never expire) | both |
+ * | `KV_SERIALIZER` | `json` (default), `rich` or `pickle` (alias of `rich`) | both |
+ * | `KV_MAX_ENTRIES` | positive integer, LRU bound (default unbounded) | memory |
+ *
+ * A malformed value, or a variable of the other backend than `KV_STORE_TYPE`, throws
+ * `InvalidOptionsError` naming the variable and the accepted values (never echoing a URL, which
+ * may hold a password). `kvStoreOptionsFromEnv()` reads `process.env`;
+ * `kvStoreOptionsFromEnv(configService)` reads through `@nestjs/config`.
+ */
+export function kvStoreOptionsFromEnv(env: KvStoreEnvSource = process.env): KvStoreEnvOptions {
+  const read = reader(env);
+  const common = {
+    defaultTtl: readSeconds(read, KV_STORE_ENV.defaultTtl),
+    serializer: readOneOf(read, KV_STORE_ENV.serializer, SERIALIZERS),
+  };
+  const url = read(KV_STORE_ENV.redisUrl);
+  const type =
+    readOneOf(read, KV_STORE_ENV.type, TYPES) ?? (url === undefined ? 'memory' : 'redis');
+  if (type === 'memory') {
+    rejectOtherBackend(read, REDIS_ONLY, type);
+    return withoutUndefined({
+      type,
+      ...common,
+      maxEntries: readPositiveInteger(read, KV_STORE_ENV.maxEntries),
+    });
+  }
+  rejectOtherBackend(read, MEMORY_ONLY, type);
+  if (url !== undefined && !/^rediss?:\/\/[^\s]+$/.test(url)) {
+    throw new InvalidOptionsError(
+      `Environment variable ${KV_STORE_ENV.redisUrl} must be a redis:// or rediss:// URL ` +
+        '(redis://[user[:password]@]host[:port][/db]); the value is not shown as it may hold a password',
+    );
+  }
+  return withoutUndefined({
+    type,
+    ...common,
+    url,
+    timeout: readSeconds(read, KV_STORE_ENV.redisTimeout),
+    keyPrefix: read(KV_STORE_ENV.keyPrefix),
+  });
+}
+
+type Read = (name: string) => string | undefined;
+
+function reader(env: KvStoreEnvSource): Read {
+  const lookup: (name: string) => unknown =
+    typeof env === 'function'
+      ? env
+      : typeof env.get === 'function'
+        ? (name) => (env as { get(name: string): unknown }).get(name)
+        : (name) => (env as Readonly<Record<string, unknown>>)[name];
+  return (name) => {
+    const value = lookup(name);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new InvalidOptionsError(
+        `Environment variable ${name} must be text (a string, number or boolean); got ${describe(value)}`,
+      );
+    }
+    const text = String(value).trim();
+    return text === '' ? undefined : text;
+  };
+}
+
+function readOneOf<T extends string>(
+  read: Read,
+  name: string,
+  accepted: readonly T[],
+): T | undefined {
+  const value = read(name);
+  if (value === undefined) return undefined;
+  if ((accepted as readonly string[]).includes(value)) return value as T;
+  throw new InvalidOptionsError(
+    `Environment variable ${name} must be one of ${accepted.join(', ')}; got ${JSON.stringify(value)}`,
+  );
+}
+
+function readSeconds(read: Read, name: string): number | undefined {
+  const value = read(name);
+  if (value === undefined) return undefined;
+  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (seconds > 0) return seconds;
+  throw new InvalidOptionsError(
+    `Environment variable ${name} must be a positive number of seconds such as 30 or 0.5; got ${JSON.stringify(value)}`,
+  );
+}
+
+function readPositiveInteger(read: Read, name: string): number | undefined {
+  const value = read(name);
+  if (value === undefined) return undefined;
+  const count = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isSafeInteger(count) && count > 0) return count;
+  throw new InvalidOptionsError(
+    `Environment variable ${name} must be a positive integer such as 10000; got ${JSON.stringify(value)}`,
+  );
+}
+
+/** A variable of the other backend is a configuration mistake worth failing the boot for. */
+function rejectOtherBackend(read: Read, names: readonly string[], type: string): void {
+  const set = names.filter((name) => read(name) !== undefined);
+  if (set.length === 0) return;
+  throw new InvalidOptionsError(
+    `${set.length === 1 ? 'Environment variable' : 'Environment variables'} ${set.join(', ')} ` +
+      `${set.length === 1 ? 'does' : 'do'} not apply to ${KV_STORE_ENV.type}=${type}; ` +
+      `unset ${set.length === 1 ? 'it' : 'them'} or set ${KV_STORE_ENV.type} to ${type === 'memory' ? 'redis' : 'memory'}`,
+  );
+}
+
+/** Drops unset options so the store applies its own defaults. */
+function withoutUndefined<T extends object>(options: T): T {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as T;
+}

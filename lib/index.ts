@@ -25,3 +25,8 @@ export type {
 export type { RedisTopology } from './redis/resolve-redis-options.js';
 export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
 export * from './nest/index.js';
+export {
+  KeyvKvStoreAdapter,
+  type KeyvAdapterOptions,
+  type KeyvSetManyEntry,
+} from './keyv/keyv-store-adapter.js';

@@ -30,3 +30,4 @@ export {
   type KeyvAdapterOptions,
   type KeyvSetManyEntry,
 } from './keyv/keyv-store-adapter.js';
+export * from './migration/index.js';

@@ -1,0 +1,118 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const repo = resolve(import.meta.dirname ?? '.', '..', '..');
+// Nest and friends come from this repo's node_modules, as a consumer's own copies would.
+const PEERS = ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'];
+
+const ESM_CONSUMER = `
+import 'reflect-metadata';
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { KvStore, KvStoreModule } from 'nestjs-kv-store';
+
+class Visits {
+  constructor(store) { this.store = store; }
+}
+Injectable()(Visits);
+Inject(KvStore)(Visits, undefined, 0);
+
+class AppModule {}
+Module({ imports: [KvStoreModule.forRoot()], providers: [Visits] })(AppModule);
+
+const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+const { store } = app.get(Visits);
+await store.put('visit:1', { path: '/', at: 1 }, { ttl: 60 });
+console.log(JSON.stringify({ backend: store.backend, value: await store.get('visit:1') }));
+await app.close();
+`;
+
+const CJS_CONSUMER = `
+const { createStore } = require('nestjs-kv-store');
+(async () => {
+  const store = createStore();
+  await store.put('k', [1, 2]);
+  console.log(JSON.stringify({ value: await store.get('k') }));
+  await store.close();
+})();
+`;
+
+describe('the package as users install it', () => {
+  let work: string;
+  let tarball: string;
+  let files: string[];
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'kv-store-pack-'));
+    // dist/ is built by `npm test`'s pretest step; packing never rebuilds it under other tests.
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], {
+      cwd: repo,
+    });
+    const [packed] = JSON.parse(stdout) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
+    if (!packed) throw new Error('npm pack reported nothing');
+    tarball = join(work, packed.filename);
+    files = packed.files.map((f) => f.path);
+
+    const consumer = join(work, 'consumer');
+    await mkdir(join(consumer, 'node_modules', '@nestjs'), { recursive: true });
+    await writeFile(
+      join(consumer, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+    );
+    // Installs the tarball and its own dependencies; the Nest peers are linked from this repo.
+    await run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--legacy-peer-deps', tarball],
+      { cwd: consumer },
+    );
+    for (const peer of PEERS) {
+      await symlink(join(repo, 'node_modules', peer), join(consumer, 'node_modules', peer), 'dir');
+    }
+    await writeFile(join(consumer, 'esm-consumer.mjs'), ESM_CONSUMER);
+    await writeFile(join(consumer, 'cjs-consumer.cjs'), CJS_CONSUMER);
+  }, 180_000);
+
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('holds only dist/ (JavaScript and type declarations), README, LICENSE and package.json', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.d.ts',
+        'README.md',
+        'LICENSE',
+        'package.json',
+      ]),
+    );
+    const unexpected = files.filter(
+      (f) =>
+        !/^dist\/.+\.(js|d\.ts)$/.test(f) && !['README.md', 'LICENSE', 'package.json'].includes(f),
+    );
+    expect(unexpected).toEqual([]);
+  });
+
+  it('boots a Nest app from an ESM script, injects KvStore, puts and gets, and exits cleanly', async () => {
+    const { stdout } = await run(process.execPath, ['esm-consumer.mjs'], {
+      cwd: join(work, 'consumer'),
+      timeout: 30_000,
+    });
+    expect(JSON.parse(stdout.trim())).toEqual({ backend: 'memory', value: { path: '/', at: 1 } });
+  }, 60_000);
+
+  it("works from CommonJS through Node 20's require of ES modules", async () => {
+    const { stdout } = await run(process.execPath, ['cjs-consumer.cjs'], {
+      cwd: join(work, 'consumer'),
+      timeout: 30_000,
+    });
+    expect(stdout).toContain(JSON.stringify({ value: [1, 2] }));
+  }, 60_000);
+});

@@ -1,11 +1,16 @@
-/** The benchmark's own redis-server. */
+import { redisCli, startRedis } from '../../test/support/redis-harness.js';
+
+/** The benchmark's own redis-server, on a free loopback port; no other server is touched. */
 export interface BenchRedis {
   port: number;
   version: string;
   stop(): Promise<void>;
 }
 
-/** Starts a redis-server for the benchmark on a free loopback port (added with the Redis cases). */
+/** Starts a redis-server for the benchmark (persistence off) and reads its version. */
 export async function startBenchRedis(): Promise<BenchRedis> {
-  throw new Error('Redis benchmark cases are not available yet');
+  const server = await startRedis();
+  const info = await redisCli(server.port, 'INFO', 'server');
+  const version = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  return { port: server.port, version, stop: () => server.stop() };
 }

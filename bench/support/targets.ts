@@ -65,4 +65,55 @@ export const TARGETS: Target[] = [
     },
   },
   atMost('Memory bytes per key <= 1.5x a raw Map of JSON strings', 'memory-bytes', 'map+json', 1.5),
+  atLeast('Redis get, 1000 in flight, >= 1.0x raw node-redis', 'redis-get-1000', 'node-redis', 1.0),
+  atLeast(
+    'Redis put (index kept up to date), 1000 in flight, >= 1.0x raw auto-pipelined ioredis SET',
+    'redis-put-1000',
+    'ioredis auto-pipelined',
+    1.0,
+  ),
+  atLeast('Redis get, one at a time, >= 0.9x raw ioredis', 'redis-get-sequential', 'ioredis', 0.9),
+  atLeast('Redis put, one at a time, >= 0.9x raw ioredis', 'redis-put-sequential', 'ioredis', 0.9),
+  {
+    description: 'Redis rangeGet(100) at 1M keys within 2x of its time at 10k',
+    check: (figures) => {
+      const small = figures['redis-range-10000']?.['kv-store'];
+      const large = figures['redis-range-1000000']?.['kv-store'];
+      if (small === undefined || large === undefined) return undefined;
+      return { measured: `${(large / small).toFixed(2)}x`, met: large / small <= 2 };
+    },
+  },
+  {
+    description: 'Redis rangeGet(100) >= 100x faster than a SCAN listing at 100k keys',
+    check: (figures) => {
+      const ours = figures['redis-range-100000']?.['kv-store'];
+      const scan = figures['redis-range-100000']?.['scan-listing'];
+      if (ours === undefined || scan === undefined) return undefined;
+      return { measured: `${(scan / ours).toFixed(0)}x`, met: scan / ours >= 100 };
+    },
+  },
+  {
+    description: '@Cached hit <= 1.2x the time of store.get (memory; the caller builds the key)',
+    check: (figures) => cachedRatio(figures, 'cached-hit-memory', 'store.get'),
+  },
+  {
+    description: '@Cached hit <= 1.2x the time of store.get (Redis; the caller builds the key)',
+    check: (figures) => cachedRatio(figures, 'cached-hit-redis', 'store.get'),
+  },
+  atMost(
+    'Redis: the range index adds <= 40% to the bytes per key of plain SET keys',
+    'redis-bytes',
+    'plain SET',
+    1.4,
+  ),
 ];
+
+/** Time ratio of a @Cached hit to a peer, from rates: time = 1 / rate. */
+function cachedRatio(
+  figures: Figures,
+  id: string,
+  peer: string,
+): { measured: string; met: boolean } | undefined {
+  const r = ratio(figures, id, peer, 'cached');
+  return r === undefined ? undefined : { measured: `${r.toFixed(2)}x the time`, met: r <= 1.2 };
+}

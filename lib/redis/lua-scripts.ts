@@ -214,7 +214,9 @@ return { removed, #members }
 
 /** A script as ioredis `scripts` options take it. */
 export interface ScriptDefinition {
+  /** Lua source. */
   lua: string;
+  /** How many leading arguments are keys. */
   numberOfKeys?: number;
 }
 

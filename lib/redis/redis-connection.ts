@@ -8,6 +8,7 @@ type Arg = string | Buffer | number;
 
 /** The store's Lua scripts as ioredis exposes them; `*Buffer` variants reply with Buffers. */
 export interface ScriptCommands {
+  /** Sets data (TTL in ms, 0: none) and indexes member; resolves 1. */
   kvPut(
     data: string,
     index: Buffer,
@@ -15,6 +16,7 @@ export interface ScriptCommands {
     value: RawValue,
     ttlMs: number,
   ): Promise<number>;
+  /** SET NX (TTL in ms, 0: none) and indexes member when it stored; resolves 1 or 0. */
   kvPutIfAbsent(
     data: string,
     index: Buffer,
@@ -29,8 +31,11 @@ export interface ScriptCommands {
     prefix: string,
     membersAndValues: readonly RawValue[],
   ): Promise<number>;
+  /** Deletes data and its index entry; resolves 1 when data existed. */
   kvDelete(data: string, index: Buffer, member: string): Promise<number>;
+  /** Deletes prefix + each member and the index entries; resolves how many existed. */
   kvDeleteMany(index: Buffer, prefix: string, members: readonly string[]): Promise<number>;
+  /** INCRBYFLOAT, TTL handling (ms; -1 persist, 0 keep) and indexing; resolves the new decimal text. */
   kvIncrement(
     data: string,
     index: Buffer,
@@ -39,7 +44,9 @@ export interface ScriptCommands {
     ttlMs: number,
     defaultTtlMs: number,
   ): Promise<string>;
+  /** Live [member, value, ...] of a ZRANGEBYLEX range (limit 0: all), pruning dead members. */
   kvRange(index: Buffer, min: Arg, max: Arg, limit: number, prefix: string): Promise<string[]>;
+  /** As `kvRange`, replying with Buffers. */
   kvRangeBuffer(
     index: Buffer,
     min: Arg,
@@ -47,18 +54,21 @@ export interface ScriptCommands {
     limit: number,
     prefix: string,
   ): Promise<Buffer[]>;
+  /** Prunes dead members among `count` after cursor; resolves [next cursor, visited, removed]. */
   kvSweep(
     index: Buffer,
     cursor: string,
     count: number,
     prefix: string,
   ): Promise<[string, number, number]>;
+  /** Counts live and expiring keys among `count` after cursor; resolves [next cursor, live, expiring]. */
   kvCount(
     index: Buffer,
     cursor: string,
     count: number,
     prefix: string,
   ): Promise<[string, number, number]>;
+  /** Deletes up to `count` indexed keys; resolves [live keys deleted, members visited]. */
   kvClear(index: Buffer, count: number, prefix: string): Promise<[number, number]>;
 }
 
@@ -119,6 +129,9 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
     options.sentinelCommandTimeout = config.timeoutMs;
     options.sentinelRetryStrategy = (attempt) => reconnectDelay(attempt, config.timeoutMs);
     options.enableTLSForSentinelMode = config.tls !== undefined;
+    // After a failover the old primary answers READONLY until the client reconnects, and a
+    // reconnection asks the Sentinels for the new primary.
+    options.reconnectOnError = (error) => error.message.startsWith('READONLY');
   } else {
     const address = config.addresses[0];
     options.host = address?.host;

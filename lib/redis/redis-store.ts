@@ -161,6 +161,7 @@ export class RedisStore extends KvStore {
     return this.track(this.sweeper.sweep());
   }
 
+  /** Counts this store's keys (walking its index) and reports server figures; see {@link RedisStoreStats}. */
   override async getStats(): Promise<RedisStoreStats> {
     return (await super.getStats()) as RedisStoreStats;
   }

@@ -25,7 +25,9 @@ const MAX_PREFIX_LENGTH = 1024;
 
 /** A resolved host and port. */
 export interface ResolvedAddress {
+  /** Host name or IP address. */
   host: string;
+  /** TCP port. */
   port: number;
 }
 
@@ -34,19 +36,25 @@ export type RedisTopology = 'standalone' | 'sentinel' | 'cluster';
 
 /** Validated options with every default applied; the only shape the rest of lib/redis reads. */
 export interface ResolvedRedisConfig {
+  /** Which deployment the store talks to. */
   topology: RedisTopology;
   /** Standalone: the server; Sentinel: the sentinels; Cluster: the seed nodes. */
   addresses: ResolvedAddress[];
   /** Sentinel: the monitored primary's name. */
   name: string | undefined;
+  /** ACL user, or undefined for the default user. */
   username: string | undefined;
+  /** Password, or undefined; never put into messages. */
   password: string | undefined;
+  /** Database number (0 on a cluster). */
   db: number;
   /** TLS options, or undefined for plain TCP. */
   tls: ConnectionOptions | undefined;
   /** Bound on connecting and on each command, in milliseconds. */
   timeoutMs: number;
+  /** Cap on connections per server (the store opens one). */
   maxConnections: number;
+  /** Prepended to every key. */
   keyPrefix: string;
   /** Interval of the index sweep, in milliseconds. */
   sweepIntervalMs: number;

@@ -52,3 +52,36 @@ describe('Redis Sentinel', () => {
     }
   });
 });
+
+describe('Redis Sentinel failover (runs last: it swaps the primary)', () => {
+  it('follows the Sentinel to the new primary after a failover', async () => {
+    const store = open({ timeout: 2 });
+    try {
+      await store.put('before', 1);
+      await redisCli(setup.sentinel.port, 'sentinel', 'failover', setup.name);
+      await waitUntil(
+        async () =>
+          (
+            await redisCli(setup.sentinel.port, 'sentinel', 'get-master-addr-by-name', setup.name)
+          ).includes(String(setup.replica.port)),
+        15_000,
+        'the Sentinel to promote the replica',
+      );
+      await waitUntil(
+        () =>
+          store.put('after', 2).then(
+            () => true,
+            () => false,
+          ),
+        15_000,
+        'writes to reach the new primary',
+      );
+      expect(await store.get('before')).toBe(1);
+      expect(await store.get('after')).toBe(2);
+      expect(await redisCli(setup.replica.port, 'role')).toMatch(/^master/);
+      await store.clear();
+    } finally {
+      await store.close();
+    }
+  }, 40_000);
+});

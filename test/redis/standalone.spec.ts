@@ -156,6 +156,28 @@ describe('Redis standalone: layout and Redis specifics', () => {
     expect(await raw.zcard(indexKey(prefix))).toBe(1);
   });
 
+  it('sweepIndex() prunes index entries of expired keys on demand', async () => {
+    const prefix = uniquePrefix('sweep-now');
+    const store = track(open({ keyPrefix: prefix, sweepInterval: 3600 }));
+    await store.put('live', 1);
+    await store.putMany(
+      Array.from({ length: 50 }, (_, i): [string, number] => [`gone:${i}`, i]),
+      { ttl: 0.05 },
+    );
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await store.sweepIndex()).toBe(50);
+    expect(await raw.zcard(indexKey(prefix))).toBe(1);
+  });
+
+  it('multiplexes every command over one connection, within maxConnections', async () => {
+    const store = track(open({ maxConnections: 1 }));
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => store.put(`k:${i % 50}`, i)));
+    await Promise.all(Array.from({ length: 2000 }, (_, i) => store.get(`k:${i % 50}`)));
+    const list = String(await raw.call('CLIENT', 'LIST'));
+    const ours = list.split('\n').filter((line) => line.includes('name=nestjs-kv-store'));
+    expect(ours).toHaveLength(1);
+  });
+
   it('the background sweep shrinks the index after 100k keys with a 1 s TTL expire, with no reads', async () => {
     const prefix = uniquePrefix('sweep');
     const store = track(open({ keyPrefix: prefix, sweepInterval: 0.5 }));

@@ -19,12 +19,10 @@ const DEFAULT_EXTRAS: KvStoreModuleExtras = { name: undefined, isGlobal: false }
 function defineStoreModule(definition: DynamicModule, extras: KvStoreModuleExtras): DynamicModule {
   const { name, isGlobal } = extras;
   if (name !== undefined) assertStoreName(name);
-  // forRoot hands every option to this function too; `name` cannot mean both things at once.
-  if ('sentinels' in extras) {
+  // forRoot hands every option to this function too, so `name` here is the store name.
+  if ('sentinels' in extras && !('sentinelName' in extras)) {
     throw new InvalidOptionsError(
-      'KvStoreModule.forRoot: name is the store name in KvStoreModule, so it cannot carry the Sentinel ' +
-        "primary's name; use forRootAsync({ name?, useFactory: () => ({ type: 'redis', sentinels, name: '<primary>' }) }) " +
-        'or pass a store created with createStore() as store',
+      "KvStoreModule.forRoot: give the Sentinel primary's name as sentinelName; name is the store name in KvStoreModule",
     );
   }
   const token = getKvStoreToken(name);

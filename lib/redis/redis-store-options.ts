@@ -17,7 +17,7 @@ export interface RedisClusterOptions {
 
 /**
  * Options of the Redis store (`createStore({ type: 'redis', ... })`). One topology per store:
- * standalone (`host`/`port` or `url`), Sentinel (`sentinels` + `name`) or Cluster (`cluster`).
+ * standalone (`host`/`port` or `url`), Sentinel (`sentinels` + `sentinelName`) or Cluster (`cluster`).
  */
 export interface RedisStoreOptions extends CommonStoreOptions {
   /** Standalone server host (default `'localhost'`). */
@@ -49,6 +49,11 @@ export interface RedisStoreOptions extends CommonStoreOptions {
   /** Sentinel addresses (port default 26379); requires `name`. */
   sentinels?: ReadonlyArray<RedisNodeAddress>;
   /** The primary's name as the Sentinels know it (`sentinel monitor <name> ...`). */
+  sentinelName?: string;
+  /**
+   * The original option name of `sentinelName` (give one of the two). In `KvStoreModule.forRoot`,
+   * `name` is the store name, so use `sentinelName` there.
+   */
   name?: string;
   /** Redis Cluster: seed nodes. Contradicts `host`, `port`, `url`, `sentinels` and a non-zero `db`. */
   cluster?: RedisClusterOptions;
@@ -71,6 +76,7 @@ export const REDIS_STORE_OPTION_NAMES = [
   'keyPrefix',
   'url',
   'sentinels',
+  'sentinelName',
   'name',
   'cluster',
   'sweepInterval',

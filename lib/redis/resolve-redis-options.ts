@@ -86,7 +86,7 @@ export function resolveRedisOptions(input: RedisStoreOptions | undefined): Resol
     }
   }
   if (given('cluster')) {
-    for (const name of ['sentinels', 'name', 'host', 'port'] as const) {
+    for (const name of ['sentinels', 'sentinelName', 'name', 'host', 'port'] as const) {
       if (given(name)) throw contradiction('cluster', name);
     }
   }
@@ -95,8 +95,13 @@ export function resolveRedisOptions(input: RedisStoreOptions | undefined): Resol
       if (given(name)) throw contradiction('sentinels', name);
     }
   }
-  if (given('name') && !given('sentinels')) {
-    throw new InvalidOptionsError('name is the Sentinel primary name and needs sentinels');
+  if (given('name') && given('sentinelName')) {
+    throw new InvalidOptionsError('sentinelName and name both name the Sentinel primary: give one');
+  }
+  for (const name of ['sentinelName', 'name'] as const) {
+    if (given(name) && !given('sentinels')) {
+      throw new InvalidOptionsError(`${name} is the Sentinel primary name and needs sentinels`);
+    }
   }
 
   const username = optionalString(options.username ?? fromUrl?.username, 'username');
@@ -141,9 +146,12 @@ export function resolveRedisOptions(input: RedisStoreOptions | undefined): Resol
       'sentinels',
       REDIS_DEFAULTS.sentinelPort,
     );
-    const name = optionalString(options.name, 'name');
+    const name =
+      optionalString(options.sentinelName, 'sentinelName') ?? optionalString(options.name, 'name');
     if (name === undefined || name === '') {
-      throw new InvalidOptionsError('name (the Sentinel primary name) is required with sentinels');
+      throw new InvalidOptionsError(
+        'sentinelName (the Sentinel primary name) is required with sentinels',
+      );
     }
     return {
       ...common,

@@ -115,14 +115,23 @@ describe('KvStoreModule.forRoot', () => {
     ).rejects.toThrow(InvalidOptionsError);
   });
 
-  it('refuses a Sentinel configuration in forRoot, where name is the store name', () => {
+  it('asks for sentinelName in forRoot, where name is the store name', () => {
     expect(() =>
       KvStoreModule.forRoot({
         type: 'redis',
         sentinels: [{ host: 'localhost' }],
         name: 'mymaster',
       } as unknown as KvStoreModuleOptions),
-    ).toThrow(/forRootAsync/);
+    ).toThrow(/give the Sentinel primary's name as sentinelName; name is the store name/);
+    expect(() =>
+      KvStoreModule.forRoot({
+        name: 'sessions',
+        type: 'redis',
+        sentinels: [{ host: 'localhost' }],
+        sentinelName: 'mymaster',
+        waitForConnection: false,
+      }),
+    ).not.toThrow();
   });
 });
 

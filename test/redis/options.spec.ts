@@ -98,7 +98,17 @@ describe('Redis store options', () => {
       { cluster: { nodes: [{}] }, keyPrefix: 'a{b}:' },
       /keyPrefix must not contain \{ or \}/,
     ],
-    ['sentinels without name', { sentinels: [{}] }, /name .* is required with sentinels/],
+    ['sentinels without name', { sentinels: [{}] }, /sentinelName .* is required with sentinels/],
+    [
+      'both sentinelName and name',
+      { sentinels: [{}], sentinelName: 'a', name: 'b' },
+      /sentinelName and name both name the Sentinel primary/,
+    ],
+    [
+      'sentinelName without sentinels',
+      { sentinelName: 'main' },
+      /sentinelName is the Sentinel primary name and needs sentinels/,
+    ],
     [
       'name without sentinels',
       { name: 'main' },

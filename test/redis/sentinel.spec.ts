@@ -22,7 +22,7 @@ afterAll(async () => {
 function open(options: RedisStoreOptions = {}): RedisStore {
   return new RedisStore({
     sentinels: [{ host: LOOPBACK, port: setup.sentinel.port }],
-    name: setup.name,
+    sentinelName: setup.name,
     keyPrefix: uniquePrefix('sentinel'),
     timeout: 5,
     ...options,

@@ -70,6 +70,29 @@ end
 return #scored / 2
 `;
 
+/**
+ * KEYS: index. ARGV: data prefix, then member, value, ttl ms (0: none) for each entry: the
+ * concurrent puts of one tick, folded into one call. Returns how many entries it stored.
+ */
+const PUT_BATCH = `
+local prefix = ARGV[1]
+local scored = {}
+for i = 2, #ARGV, 3 do
+  local ttl = tonumber(ARGV[i + 2])
+  if ttl > 0 then
+    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1], 'PX', ttl)
+  else
+    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1])
+  end
+  scored[#scored + 1] = 0
+  scored[#scored + 1] = ARGV[i]
+end
+for i = 1, #scored, ${CHUNK} do
+  redis.call('ZADD', KEYS[1], unpack(scored, i, math.min(i + ${CHUNK} - 1, #scored)))
+end
+return #scored / 2
+`;
+
 /** KEYS: data, index. ARGV: member. Returns how many data keys existed (0 or 1). */
 const DELETE = `
 local removed = redis.call('DEL', KEYS[1])
@@ -225,6 +248,7 @@ export const SCRIPTS = {
   kvPut: { lua: PUT, numberOfKeys: 2 },
   kvPutIfAbsent: { lua: PUT_IF_ABSENT, numberOfKeys: 2 },
   kvPutMany: { lua: PUT_MANY, numberOfKeys: 1 },
+  kvPutBatch: { lua: PUT_BATCH, numberOfKeys: 1 },
   kvDelete: { lua: DELETE, numberOfKeys: 2 },
   kvDeleteMany: { lua: DELETE_MANY, numberOfKeys: 1 },
   kvIncrement: { lua: INCREMENT, numberOfKeys: 2 },

@@ -31,6 +31,12 @@ export interface ScriptCommands {
     prefix: string,
     membersAndValues: readonly RawValue[],
   ): Promise<number>;
+  /** Stores [member, value, ttl ms] triples under `prefix` and indexes them; resolves how many. */
+  kvPutBatch(
+    index: Buffer,
+    prefix: string,
+    triples: ReadonlyArray<RawValue | number>,
+  ): Promise<number>;
   /** Deletes data and its index entry; resolves 1 when data existed. */
   kvDelete(data: string, index: Buffer, member: string): Promise<number>;
   /** Deletes prefix + each member and the index entries; resolves how many existed. */
@@ -102,6 +108,11 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
     // A command in flight when the connection drops fails instead of being sent twice.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
+    // disconnect() ends the socket and arms a fallback timer that destroys it after this many ms;
+    // the timer is cleared only by a 'close' still to come, so for a socket that already failed
+    // (Redis unreachable) ioredis' default 2000 ms kept the process alive 2 s after close().
+    // close() disconnects only after QUIT or when not ready: there is nothing left to flush.
+    disconnectTimeout: 0,
     connectionName: 'nestjs-kv-store',
   };
   if (config.topology === 'cluster') {
@@ -119,7 +130,9 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
     ...connection,
     db: config.db,
     scripts: SCRIPTS,
-    enableAutoPipelining: true,
+    // The store folds concurrent gets and puts itself (CommandBatcher); ioredis' auto-pipelining
+    // would add an event-loop turn (setImmediate) to every lone command.
+    enableAutoPipelining: false,
     enableOfflineQueue: true,
     retryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
   };

@@ -4,6 +4,7 @@ import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { serializerName } from '../serializers/resolve-serializer.js';
+import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
@@ -72,6 +73,7 @@ export class RedisStore extends KvStore {
   private readonly layout: KeyLayout;
   private readonly client: RedisClient;
   private readonly sweeper: IndexSweeper;
+  private readonly batcher: CommandBatcher;
   private readonly errors: ErrorContext;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
@@ -107,13 +109,32 @@ export class RedisStore extends KvStore {
     this.client.on('ready', () => {
       this.lastConnectionError = undefined;
     });
+    this.batcher = new CommandBatcher({
+      get: (shard, member) => {
+        const name = this.shard(shard).dataPrefix + member;
+        return this.binary ? this.client.getBuffer(name) : this.client.get(name);
+      },
+      getMany: (shard, members) => {
+        const { dataPrefix } = this.shard(shard);
+        const names = members.map((member) => dataPrefix + member);
+        return this.binary ? this.client.mgetBuffer(names) : this.client.mget(names);
+      },
+      put: (shard, member, value, ttlMs) => {
+        const { dataPrefix, indexKey } = this.shard(shard);
+        return this.client.kvPut(dataPrefix + member, indexKey, member, value, ttlMs);
+      },
+      putMany: (shard, triples) => {
+        const { dataPrefix, indexKey } = this.shard(shard);
+        return this.client.kvPutBatch(indexKey, dataPrefix, triples);
+      },
+    });
     this.sweeper = new IndexSweeper(
       {
         shardCount: this.layout.shards.length,
         isReady: () => this.client.status === 'ready',
         sweepShard: (shard, cursor, count) => {
           const { indexKey, dataPrefix } = this.layout.shards[shard] as Shard;
-          return this.guard(this.client.kvSweep(indexKey, cursor, count, dataPrefix));
+          return this.guard(this.direct().kvSweep(indexKey, cursor, count, dataPrefix));
         },
       },
       this.config.sweepIntervalMs,
@@ -166,12 +187,8 @@ export class RedisStore extends KvStore {
     return (await super.getStats()) as RedisStoreStats;
   }
 
-  protected async readRaw(key: string): Promise<RawValue | undefined> {
-    const name = this.layout.shardFor(key).dataPrefix + key;
-    const value = await this.guard<RawValue | null>(
-      this.binary ? this.client.getBuffer(name) : this.client.get(name),
-    );
-    return value ?? undefined;
+  protected readRaw(key: string): Promise<RawValue | undefined> {
+    return this.guard(this.batcher.get(this.layout.shardOf(key), key));
   }
 
   protected async readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
@@ -181,7 +198,7 @@ export class RedisStore extends KvStore {
         const { dataPrefix } = this.layout.shards[shardNumber] as Shard;
         const names = positions.map((i) => dataPrefix + (keys[i] as string));
         const values = await this.guard<Array<RawValue | null>>(
-          this.binary ? this.client.mgetBuffer(names) : this.client.mget(names),
+          this.binary ? this.direct().mgetBuffer(names) : this.direct().mget(names),
         );
         positions.forEach((position, j) => {
           out[position] = values[j] ?? undefined;
@@ -191,11 +208,8 @@ export class RedisStore extends KvStore {
     return out;
   }
 
-  protected async writeRaw(key: string, raw: RawValue, ttlMs: number | null): Promise<void> {
-    const shard = this.layout.shardFor(key);
-    await this.guard(
-      this.client.kvPut(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
-    );
+  protected writeRaw(key: string, raw: RawValue, ttlMs: number | null): Promise<void> {
+    return this.guard(this.batcher.put(this.layout.shardOf(key), key, raw, ttlMs ?? 0));
   }
 
   protected async writeManyRaw(
@@ -210,7 +224,7 @@ export class RedisStore extends KvStore {
           const [key, raw] = entries[i] as [string, RawValue];
           args.push(key, raw);
         }
-        return this.guard(this.client.kvPutMany(indexKey, ttlMs ?? 0, dataPrefix, args));
+        return this.guard(this.direct().kvPutMany(indexKey, ttlMs ?? 0, dataPrefix, args));
       }),
     );
   }
@@ -222,7 +236,7 @@ export class RedisStore extends KvStore {
   ): Promise<boolean> {
     const shard = this.layout.shardFor(key);
     const stored = await this.guard(
-      this.client.kvPutIfAbsent(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
+      this.direct().kvPutIfAbsent(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
     );
     return stored === 1;
   }
@@ -236,7 +250,7 @@ export class RedisStore extends KvStore {
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
     const text = await this.guard(
-      this.client.kvIncrement(
+      this.direct().kvIncrement(
         shard.dataPrefix + key,
         shard.indexKey,
         key,
@@ -252,7 +266,7 @@ export class RedisStore extends KvStore {
   protected async deleteRaw(key: string): Promise<boolean> {
     const shard = this.layout.shardFor(key);
     const removed = await this.guard(
-      this.client.kvDelete(shard.dataPrefix + key, shard.indexKey, key),
+      this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key),
     );
     return removed === 1;
   }
@@ -262,7 +276,7 @@ export class RedisStore extends KvStore {
       [...this.layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
         const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
         const members = positions.map((i) => keys[i] as string);
-        return this.guard(this.client.kvDeleteMany(indexKey, dataPrefix, members));
+        return this.guard(this.direct().kvDeleteMany(indexKey, dataPrefix, members));
       }),
     );
     return counts.reduce((sum, n) => sum + n, 0);
@@ -270,12 +284,12 @@ export class RedisStore extends KvStore {
 
   protected async existsRaw(key: string): Promise<boolean> {
     const name = this.layout.shardFor(key).dataPrefix + key;
-    return (await this.guard(this.client.exists(name))) === 1;
+    return (await this.guard(this.direct().exists(name))) === 1;
   }
 
   protected async ttlRaw(key: string): Promise<number | null | undefined> {
     const name = this.layout.shardFor(key).dataPrefix + key;
-    const ms = await this.guard(this.client.pttl(name));
+    const ms = await this.guard(this.direct().pttl(name));
     if (ms === -2) return undefined;
     return ms === -1 ? null : ms;
   }
@@ -296,8 +310,8 @@ export class RedisStore extends KvStore {
       this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
         const flat = await this.guard<Array<string | Buffer>>(
           this.binary
-            ? this.client.kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix)
-            : this.client.kvRange(indexKey, min, max, limit ?? 0, dataPrefix),
+            ? this.direct().kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix)
+            : this.direct().kvRange(indexKey, min, max, limit ?? 0, dataPrefix),
         );
         const rows: Array<[string, RawValue]> = [];
         for (let i = 0; i < flat.length; i += 2) {
@@ -318,7 +332,7 @@ export class RedisStore extends KvStore {
           let removed = 0;
           for (;;) {
             const [deleted, visited] = await this.guard(
-              this.client.kvClear(indexKey, SCAN_BATCH, dataPrefix),
+              this.direct().kvClear(indexKey, SCAN_BATCH, dataPrefix),
             );
             removed += deleted;
             if (visited < SCAN_BATCH) return removed;
@@ -333,12 +347,13 @@ export class RedisStore extends KvStore {
   }
 
   protected async pingRaw(): Promise<void> {
-    await this.guard(this.client.ping());
+    await this.guard(this.direct().ping());
   }
 
   protected async closeRaw(): Promise<void> {
     await this.sweeper.stop();
     await Promise.allSettled(this.multiStep);
+    this.batcher.flush();
     const client = this.client;
     if (client.status === 'ready') {
       // QUIT is not auto-pipelined: let commands still waiting in an auto-pipeline go out first.
@@ -357,6 +372,16 @@ export class RedisStore extends KvStore {
     if (client.status !== 'end') client.disconnect();
   }
 
+  /** The client, once every queued get and put has been sent, so no command overtakes them. */
+  private direct(): RedisClient {
+    this.batcher.flush();
+    return this.client;
+  }
+
+  private shard(shard: number): Shard {
+    return this.layout.shards[shard] as Shard;
+  }
+
   /** Counts this store's keys shard by shard and reads server figures. */
   private async collectStats(): Promise<RedisStoreStats> {
     const counts = await Promise.all(
@@ -366,7 +391,7 @@ export class RedisStore extends KvStore {
         let expiring = 0;
         do {
           const [next, l, e] = await this.guard(
-            this.client.kvCount(indexKey, cursor, SCAN_BATCH, dataPrefix),
+            this.direct().kvCount(indexKey, cursor, SCAN_BATCH, dataPrefix),
           );
           cursor = next;
           live += l;

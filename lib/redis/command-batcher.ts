@@ -1,0 +1,132 @@
+import type { RawValue } from '../core/types.js';
+
+/** A queued single-key read or write of one shard. */
+type PendingOp =
+  | {
+      kind: 'get';
+      member: string;
+      resolve: (value: RawValue | undefined) => void;
+      reject: (error: unknown) => void;
+    }
+  | {
+      kind: 'put';
+      member: string;
+      value: RawValue;
+      ttlMs: number;
+      resolve: () => void;
+      reject: (error: unknown) => void;
+    };
+
+/** How the batcher talks to Redis for one shard; every call sends exactly one command. */
+export interface BatchSender {
+  /** One GET of a member of `shard`. */
+  get(shard: number, member: string): Promise<RawValue | null>;
+  /** One MGET of members of `shard`, values in order. */
+  getMany(shard: number, members: readonly string[]): Promise<Array<RawValue | null>>;
+  /** One put script call (data and index) for a member of `shard`; `ttlMs` 0: none. */
+  put(shard: number, member: string, value: RawValue, ttlMs: number): Promise<unknown>;
+  /** One script call storing [member, value, ttlMs] triples of `shard` with their index entries. */
+  putMany(shard: number, triples: ReadonlyArray<RawValue | number>): Promise<unknown>;
+}
+
+/** Most operations folded into one command, so a command never grows without bound. */
+const MAX_BATCH = 512;
+
+/**
+ * Folds single-key gets and puts issued in the same tick into one MGET or one script call per
+ * shard. Redis then runs one command instead of hundreds, and the client builds, writes and
+ * parses one. The queue is flushed by `process.nextTick`, after the microtasks of the current
+ * tick, so a lone call waits for no timer or event-loop turn. Order is kept: runs of gets and
+ * puts go out in the order they were issued, and every other command of the store calls
+ * {@link CommandBatcher.flush} first, so it never overtakes a queued write.
+ */
+export class CommandBatcher {
+  private readonly queues = new Map<number, PendingOp[]>();
+  private scheduled = false;
+
+  constructor(private readonly sender: BatchSender) {}
+
+  /** Resolves the raw value of `member` in `shard`, or undefined. */
+  get(shard: number, member: string): Promise<RawValue | undefined> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(shard, { kind: 'get', member, resolve, reject });
+    });
+  }
+
+  /** Resolves once `member` of `shard` holds `value` (TTL in ms, 0: none) and is indexed. */
+  put(shard: number, member: string, value: RawValue, ttlMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.enqueue(shard, { kind: 'put', member, value, ttlMs, resolve, reject });
+    });
+  }
+
+  /** Sends everything queued now, in order. */
+  flush(): void {
+    if (this.queues.size === 0) return;
+    for (const [shard, ops] of this.queues) this.send(shard, ops);
+    this.queues.clear();
+  }
+
+  private enqueue(shard: number, op: PendingOp): void {
+    let queue = this.queues.get(shard);
+    if (queue === undefined) {
+      queue = [];
+      this.queues.set(shard, queue);
+    }
+    queue.push(op);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Sends the runs of same-kind operations of one shard, each as one command. */
+  private send(shard: number, ops: PendingOp[]): void {
+    let start = 0;
+    while (start < ops.length) {
+      const kind = (ops[start] as PendingOp).kind;
+      let end = start + 1;
+      while (end < ops.length && end - start < MAX_BATCH && (ops[end] as PendingOp).kind === kind) {
+        end++;
+      }
+      const run = ops.slice(start, end);
+      if (kind === 'get') this.sendGets(shard, run as Array<Extract<PendingOp, { kind: 'get' }>>);
+      else this.sendPuts(shard, run as Array<Extract<PendingOp, { kind: 'put' }>>);
+      start = end;
+    }
+  }
+
+  private sendGets(shard: number, run: Array<Extract<PendingOp, { kind: 'get' }>>): void {
+    if (run.length === 1) {
+      const op = run[0] as (typeof run)[number];
+      this.sender.get(shard, op.member).then((value) => op.resolve(value ?? undefined), op.reject);
+      return;
+    }
+    this.sender
+      .getMany(
+        shard,
+        run.map((op) => op.member),
+      )
+      .then(
+        (values) => run.forEach((op, i) => op.resolve(values[i] ?? undefined)),
+        (error: unknown) => run.forEach((op) => op.reject(error)),
+      );
+  }
+
+  private sendPuts(shard: number, run: Array<Extract<PendingOp, { kind: 'put' }>>): void {
+    if (run.length === 1) {
+      const op = run[0] as (typeof run)[number];
+      this.sender.put(shard, op.member, op.value, op.ttlMs).then(() => op.resolve(), op.reject);
+      return;
+    }
+    const triples: Array<RawValue | number> = [];
+    for (const op of run) triples.push(op.member, op.value, op.ttlMs);
+    this.sender.putMany(shard, triples).then(
+      () => run.forEach((op) => op.resolve()),
+      (error: unknown) => run.forEach((op) => op.reject(error)),
+    );
+  }
+}

@@ -49,7 +49,7 @@ return 1
 /**
  * KEYS: index. ARGV: ttl ms (0: none), data prefix, member1, value1, ... memberN, valueN.
  * Data keys are derived from the members rather than declared, so that the command's first key
- * is the index and a cluster client routes (and auto-pipelines) it by the shard's hash tag.
+ * is the index and a cluster client routes it by the shard's hash tag.
  */
 const PUT_MANY = `
 local ttl = tonumber(ARGV[1])

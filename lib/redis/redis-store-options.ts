@@ -36,7 +36,8 @@ export interface RedisStoreOptions extends CommonStoreOptions {
   timeout?: number;
   /**
    * Most connections this store opens to one Redis server (default 10, at least 1). The store
-   * multiplexes every command over one auto-pipelined connection per server, so it opens one.
+   * sends every command over one connection per server, folding the gets and puts issued in
+   * one tick into one command, so it opens one.
    */
   maxConnections?: number;
   /** Prepended to every key (default `'data_fetcher:'`); may be `''`. */

@@ -356,7 +356,7 @@ export class RedisStore extends KvStore {
     this.batcher.flush();
     const client = this.client;
     if (client.status === 'ready') {
-      // QUIT is not auto-pipelined: let commands still waiting in an auto-pipeline go out first.
+      // QUIT must not overtake commands still waiting in an ioredis pipeline queue.
       const giveUpAt = Date.now() + this.config.timeoutMs;
       while (client.autoPipelineQueueSize > 0 && Date.now() < giveUpAt) {
         await new Promise((resolve) => setImmediate(resolve));

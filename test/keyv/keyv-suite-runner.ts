@@ -35,6 +35,10 @@ export function runKeyvCompliance(
     afterAll(async () => {
       await Promise.all(stores.map((store) => store.close()));
     });
+    // The suite clears through Keyv in beforeEach; the store is shared, so start from empty too.
+    beforeAll(async () => {
+      await openStore().clear();
+    });
     keyvTestSuite(jestAsKeyvSuiteApi, Keyv, adapter);
     if (iterator) keyvIteratorTests(jestAsKeyvSuiteApi, Keyv, adapter);
   });

@@ -108,6 +108,19 @@ describe('the package as users install it', () => {
     expect(JSON.parse(stdout.trim())).toEqual({ backend: 'memory', value: { path: '/', at: 1 } });
   }, 60_000);
 
+  it('installs the kv-store command, which answers --help', async () => {
+    const { stdout } = await run(
+      join(work, 'consumer', 'node_modules', '.bin', 'kv-store'),
+      ['--help'],
+      {
+        cwd: join(work, 'consumer'),
+        timeout: 30_000,
+      },
+    );
+    expect(stdout).toMatch(/kv-store/);
+    expect(stdout).toMatch(/export/);
+  }, 60_000);
+
   it("works from CommonJS through Node 20's require of ES modules", async () => {
     const { stdout } = await run(process.execPath, ['cjs-consumer.cjs'], {
       cwd: join(work, 'consumer'),

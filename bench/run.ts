@@ -3,13 +3,17 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CASES, type CaseSpec } from './support/cases.js';
+import { casesFor, type CaseSpec } from './support/cases.js';
 import { median, type Measurement } from './support/measure.js';
 import { TARGETS, type Figures } from './support/targets.js';
 import { startBenchRedis, type BenchRedis } from './support/bench-redis.js';
 
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+// --only=memory,cached-hit-memory runs the cases whose id starts with one of the prefixes.
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const repetitions = quick ? 1 : 3;
 const here = dirname(fileURLToPath(import.meta.url));
 // Compiled to .tmp/bench/bench; results are written next to the sources.
@@ -47,7 +51,9 @@ function advantage(ours: number, peer: number, unit: string): number {
 }
 
 async function main(): Promise<void> {
-  const cases = CASES.filter((spec) => !only || spec.id.startsWith(only));
+  const cases = casesFor(quick).filter(
+    (spec) => !only || only.some((prefix) => spec.id.startsWith(prefix)),
+  );
   let redis: BenchRedis | undefined;
   if (cases.some((spec) => spec.redis)) redis = await startBenchRedis();
   const env = { ...process.env, BENCH_REDIS_PORT: String(redis?.port ?? '') };

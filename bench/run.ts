@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   if (cases.some((spec) => spec.redis)) redis = await startBenchRedis();
   const env = { ...process.env, BENCH_REDIS_PORT: String(redis?.port ?? '') };
   const figures: Figures = {};
+  const failures: string[] = [];
   const started = Date.now();
   try {
     let done = 0;
@@ -67,14 +68,21 @@ async function main(): Promise<void> {
       for (const subject of spec.subjects) {
         const values: number[] = [];
         for (let r = 0; r < repetitions; r++) {
-          const measurement = await runCase(spec, subject, env);
-          values.push(measurement.value);
           done++;
-          process.stderr.write(
-            `[${done}/${total}] ${spec.id} ${subject}: ${format(measurement.value, spec.unit)}\n`,
-          );
+          try {
+            const measurement = await runCase(spec, subject, env);
+            values.push(measurement.value);
+            process.stderr.write(
+              `[${done}/${total}] ${spec.id} ${subject}: ${format(measurement.value, spec.unit)}\n`,
+            );
+          } catch (error) {
+            // One broken case must not throw away the figures of every other case.
+            failures.push(`${spec.id} / ${subject}: ${(error as Error).message}`);
+            process.stderr.write(`[${done}/${total}] ${spec.id} ${subject}: FAILED\n`);
+          }
         }
-        (figures[spec.id] as Record<string, number>)[subject] = median(values);
+        if (values.length > 0)
+          (figures[spec.id] as Record<string, number>)[subject] = median(values);
       }
     }
   } finally {
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
   }
   for (const spec of cases) {
     const row = figures[spec.id] as Record<string, number>;
-    const ours = row[spec.subjects[0] as string] as number;
+    const ours = row[spec.subjects[0] as string] ?? Number.NaN;
     lines.push(
       '',
       `## ${spec.title}`,
@@ -121,7 +129,11 @@ async function main(): Promise<void> {
       '| --- | --- | --- |',
     );
     for (const subject of spec.subjects) {
-      const value = row[subject] as number;
+      const value = row[subject];
+      if (value === undefined) {
+        lines.push(`| ${subject} | failed | |`);
+        continue;
+      }
       const ratio =
         subject === spec.subjects[0] ? '' : `${advantage(ours, value, spec.unit).toFixed(2)}x`;
       lines.push(`| ${subject} | ${format(value, spec.unit)} | ${ratio} |`);
@@ -133,12 +145,18 @@ async function main(): Promise<void> {
     '',
   );
   const suffix = quick ? '.quick' : '';
+  if (failures.length > 0)
+    lines.push('## Failed measurements', '', ...failures.map((f) => `- ${f}`), '');
   writeFileSync(join(sourceDir, `RESULTS${suffix}.md`), lines.join('\n'));
   writeFileSync(
     join(sourceDir, `results${suffix}.json`),
     `${JSON.stringify({ machine, figures }, null, 2)}\n`,
   );
   process.stderr.write(`Wrote bench/RESULTS${suffix}.md and bench/results${suffix}.json\n`);
+  if (failures.length > 0) {
+    process.stderr.write(`${failures.length} measurement(s) failed:\n${failures.join('\n')}\n`);
+    process.exitCode = 1;
+  }
 }
 
 await main();

@@ -19,7 +19,7 @@ for (let start = 0; start < KEYS; start += 500) {
   );
 }
 
-const count = quick === '1' ? 2_000 : inFlight === 1 ? 20_000 : 200_000;
+const count = quick === '1' ? 2_000 : inFlight === 1 ? 10_000 : 60_000;
 const operation =
   op === 'put'
     ? (i: number) => subject.put(keys[i % KEYS] as string, values[i % KEYS])

@@ -47,32 +47,10 @@ return 1
 `;
 
 /**
- * KEYS: index. ARGV: ttl ms (0: none), data prefix, member1, value1, ... memberN, valueN.
- * Data keys are derived from the members rather than declared, so that the command's first key
- * is the index and a cluster client routes it by the shard's hash tag.
- */
-const PUT_MANY = `
-local ttl = tonumber(ARGV[1])
-local prefix = ARGV[2]
-local scored = {}
-for i = 3, #ARGV, 2 do
-  if ttl > 0 then
-    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1], 'PX', ttl)
-  else
-    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1])
-  end
-  scored[#scored + 1] = 0
-  scored[#scored + 1] = ARGV[i]
-end
-for i = 1, #scored, ${CHUNK} do
-  redis.call('ZADD', KEYS[1], unpack(scored, i, math.min(i + ${CHUNK} - 1, #scored)))
-end
-return #scored / 2
-`;
-
-/**
- * KEYS: index. ARGV: data prefix, then member, value, ttl ms (0: none) for each entry: the
- * concurrent puts of one tick, folded into one call. Returns how many entries it stored.
+ * KEYS: index. ARGV: data prefix, then member, value, ttl ms (0: none) for each entry: a
+ * putMany, or the concurrent puts of one tick folded into one call. Data keys are derived from
+ * the members rather than declared, so that the command's first key is the index and a cluster
+ * client routes it by the shard's hash tag. Returns how many entries it stored.
  */
 const PUT_BATCH = `
 local prefix = ARGV[1]
@@ -247,7 +225,6 @@ export interface ScriptDefinition {
 export const SCRIPTS = {
   kvPut: { lua: PUT, numberOfKeys: 2 },
   kvPutIfAbsent: { lua: PUT_IF_ABSENT, numberOfKeys: 2 },
-  kvPutMany: { lua: PUT_MANY, numberOfKeys: 1 },
   kvPutBatch: { lua: PUT_BATCH, numberOfKeys: 1 },
   kvDelete: { lua: DELETE, numberOfKeys: 2 },
   kvDeleteMany: { lua: DELETE_MANY, numberOfKeys: 1 },

@@ -24,13 +24,6 @@ export interface ScriptCommands {
     value: RawValue,
     ttlMs: number,
   ): Promise<number>;
-  /** `membersAndValues` is one flat array [member1, value1, ...]; ioredis flattens it. */
-  kvPutMany(
-    index: Buffer,
-    ttlMs: number,
-    prefix: string,
-    membersAndValues: readonly RawValue[],
-  ): Promise<number>;
   /** Stores [member, value, ttl ms] triples under `prefix` and indexes them; resolves how many. */
   kvPutBatch(
     index: Buffer,

@@ -216,15 +216,16 @@ export class RedisStore extends KvStore {
     entries: ReadonlyArray<[string, RawValue]>,
     ttlMs: number | null,
   ): Promise<void> {
+    const ttl = ttlMs ?? 0;
     await Promise.all(
       [...this.layout.group(entries, ([k]) => k)].map(([shardNumber, positions]) => {
-        const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
-        const args: RawValue[] = [];
+        const { dataPrefix, indexKey } = this.shard(shardNumber);
+        const triples: Array<RawValue | number> = [];
         for (const i of positions) {
           const [key, raw] = entries[i] as [string, RawValue];
-          args.push(key, raw);
+          triples.push(key, raw, ttl);
         }
-        return this.guard(this.direct().kvPutMany(indexKey, ttlMs ?? 0, dataPrefix, args));
+        return this.guard(this.direct().kvPutBatch(indexKey, dataPrefix, triples));
       }),
     );
   }

@@ -50,6 +50,17 @@ interface CachedMethod {
   readonly counters: CachedMethodStats;
 }
 
+/** One call of a cached method, from its key to its result. */
+interface CachedCall {
+  readonly cached: CachedMethod;
+  readonly instance: object;
+  readonly original: (...args: unknown[]) => unknown;
+  readonly args: unknown[];
+  readonly key: string;
+  /** The method's invalidation generation when the call started. */
+  readonly generation: number;
+}
+
 /** How many keys `invalidateAll` deletes per round trip. */
 const DELETE_BATCH = 500;
 
@@ -171,50 +182,42 @@ export class KvCacheService {
     } catch (error) {
       return Promise.reject(error);
     }
-    // Taken now: a call that started before an invalidation must not write its result after it.
-    const generation = this.generations.get(cached.id) ?? 0;
-    return this.readOrLoad(cached, instance, original, args, key, generation);
+    const call: CachedCall = {
+      cached,
+      instance,
+      original,
+      args,
+      key,
+      // Taken now: a call that started before an invalidation must not write its result after it.
+      generation: this.generations.get(cached.id) ?? 0,
+    };
+    return this.readOrLoad(call);
   }
 
   /** A hit costs one store read and nothing else; only a miss joins or starts the in-flight call. */
-  private readOrLoad(
-    cached: CachedMethod,
-    instance: object,
-    original: (...args: unknown[]) => unknown,
-    args: unknown[],
-    key: string,
-    generation: number,
-  ): Promise<unknown> {
-    return cached.store.get(key).then(
+  private readOrLoad(call: CachedCall): Promise<unknown> {
+    return call.cached.store.get(call.key).then(
       (hit) => {
-        if (hit === undefined)
-          return this.joinOrLoad(cached, instance, original, args, key, generation);
-        cached.counters.hits++;
+        if (hit === undefined) return this.joinOrLoad(call);
+        call.cached.counters.hits++;
         return hit;
       },
       (error: unknown) => {
-        this.storeFailed(cached, 'read', key, error);
-        return this.joinOrLoad(cached, instance, original, args, key, generation);
+        this.storeFailed(call.cached, 'read', call.key, error);
+        return this.joinOrLoad(call);
       },
     );
   }
 
-  /** Joins the call of `key` that is in flight, or starts it. */
-  private joinOrLoad(
-    cached: CachedMethod,
-    instance: object,
-    original: (...args: unknown[]) => unknown,
-    args: unknown[],
-    key: string,
-    generation: number,
-  ): Promise<unknown> {
-    const id = flightKey(cached, key);
+  /** Joins the call of the same key that is in flight, or starts it. */
+  private joinOrLoad(call: CachedCall): Promise<unknown> {
+    const id = flightKey(call.cached, call.key);
     const running = this.inFlight.get(id);
     if (running) {
-      cached.counters.coalesced++;
+      call.cached.counters.coalesced++;
       return running;
     }
-    const flight = this.load(cached, instance, original, args, key, generation).finally(() => {
+    const flight = this.load(call).finally(() => {
       // An invalidation may have replaced this entry with a newer call; leave that one alone.
       if (this.inFlight.get(id) === flight) this.inFlight.delete(id);
     });
@@ -222,14 +225,14 @@ export class KvCacheService {
     return flight;
   }
 
-  private async load(
-    cached: CachedMethod,
-    instance: object,
-    original: (...args: unknown[]) => unknown,
-    args: unknown[],
-    key: string,
-    generation: number,
-  ): Promise<unknown> {
+  private async load({
+    cached,
+    instance,
+    original,
+    args,
+    key,
+    generation,
+  }: CachedCall): Promise<unknown> {
     cached.counters.misses++;
     const pending = original.apply(instance, args);
     if (!isPromiseLike(pending)) {

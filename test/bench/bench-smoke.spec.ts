@@ -15,10 +15,16 @@ describe('npm run bench, as a quick smoke run', () => {
       { cwd: repo, timeout: 180_000 },
     );
     expect(stderr).toMatch(/memory-get kv-store: [\d,]+ ops\/s/);
-    const results = JSON.parse(await readFile(resolve(repo, 'bench/results.quick.json'), 'utf8')) as {
+    const results = JSON.parse(
+      await readFile(resolve(repo, 'bench/results.quick.json'), 'utf8'),
+    ) as {
       figures: Record<string, Record<string, number>>;
     };
-    expect(Object.keys(results.figures)).toEqual(['memory-get', 'cached-hit-memory', 'redis-get-1000']);
+    expect(Object.keys(results.figures)).toEqual([
+      'memory-get',
+      'cached-hit-memory',
+      'redis-get-1000',
+    ]);
     expect(Object.keys(results.figures['redis-get-1000'] ?? {})).toEqual([
       'kv-store',
       'ioredis',

@@ -20,6 +20,21 @@ local function zrem_list(index, list)
 end
 `;
 
+/**
+ * Reads up to `count` index members after `cursor` ('' to start); returns them and the next
+ * cursor ('' once the index is exhausted). Shared by the scripts that walk an index in pages.
+ */
+const INDEX_PAGE = `
+local function index_page(index, cursor, count)
+  local min = '-'
+  if cursor ~= '' then min = '(' .. cursor end
+  local members = redis.call('ZRANGEBYLEX', index, min, '+', 'LIMIT', 0, count)
+  local next_cursor = ''
+  if #members == count then next_cursor = members[#members] end
+  return members, next_cursor
+end
+`;
+
 /** KEYS: data, index. ARGV: member, value, ttl ms (0: none). */
 const PUT = `
 local ttl = tonumber(ARGV[3])
@@ -157,17 +172,13 @@ return out
  */
 const SWEEP = `
 ${ZREM_LIST}
-local min = '-'
-if ARGV[1] ~= '' then min = '(' .. ARGV[1] end
-local count = tonumber(ARGV[2])
-local members = redis.call('ZRANGEBYLEX', KEYS[1], min, '+', 'LIMIT', 0, count)
+${INDEX_PAGE}
+local members, next_cursor = index_page(KEYS[1], ARGV[1], tonumber(ARGV[2]))
 local stale = {}
 for _, member in ipairs(members) do
   if redis.call('EXISTS', ARGV[3] .. member) == 0 then stale[#stale + 1] = member end
 end
 zrem_list(KEYS[1], stale)
-local next_cursor = ''
-if #members == count then next_cursor = members[#members] end
 return { next_cursor, #members, #stale }
 `;
 
@@ -177,10 +188,8 @@ return { next_cursor, #members, #stale }
  */
 const COUNT = `
 ${ZREM_LIST}
-local min = '-'
-if ARGV[1] ~= '' then min = '(' .. ARGV[1] end
-local count = tonumber(ARGV[2])
-local members = redis.call('ZRANGEBYLEX', KEYS[1], min, '+', 'LIMIT', 0, count)
+${INDEX_PAGE}
+local members, next_cursor = index_page(KEYS[1], ARGV[1], tonumber(ARGV[2]))
 local stale = {}
 local live, expiring = 0, 0
 for _, member in ipairs(members) do
@@ -193,8 +202,6 @@ for _, member in ipairs(members) do
   end
 end
 zrem_list(KEYS[1], stale)
-local next_cursor = ''
-if #members == count then next_cursor = members[#members] end
 return { next_cursor, live, expiring }
 `;
 

@@ -10,15 +10,23 @@ import {
   type RedisProcess,
 } from '../support/redis-harness.js';
 import { sleep } from '../support/sleep.js';
+import { trackTimers } from '../support/timer-tracker.js';
 
 const CYCLES = 1000;
 /** Time the event loop gets after the last close() for sockets to finish closing. */
 const GRACE_MS = 300;
 
-/** Active handles and timers by type, and listener counts on `process`. */
+/** Where the timers of a store come from: the library and its Redis client. */
+const STORE_CODE = ['/lib/', 'node_modules/ioredis'];
+
+/**
+ * Active handles by type (sockets and the like), and listener counts on `process`. Timers are
+ * counted by {@link trackTimers} instead, which leaves out Jest's own.
+ */
 function snapshot(): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const resource of process.getActiveResourcesInfo()) {
+    if (resource === 'Timeout') continue;
     counts[resource] = (counts[resource] ?? 0) + 1;
   }
   for (const event of process.eventNames()) {
@@ -62,6 +70,7 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
     const watch = watchUnhandledRejections();
     const prefix = uniquePrefix('cycles');
     await sleep(GRACE_MS);
+    const timers = trackTimers(STORE_CODE);
     const before = snapshot();
     const outcomes: string[] = [];
     for (let i = 0; i < CYCLES; i++) {
@@ -98,6 +107,8 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
     }
     await sleep(GRACE_MS);
     expect(leftBehind(before, snapshot())).toEqual({});
+    expect(await timers.pending()).toEqual([]);
+    timers.stop();
     expect(outcomes.every((outcome) => outcome === 'answered' || outcome === 'closed')).toBe(true);
     await waitUntil(
       async () => (await clientList()).length === 1,
@@ -115,6 +126,7 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
     const watch = watchUnhandledRejections();
     const deadPort = await freePort();
     await sleep(GRACE_MS);
+    const timers = trackTimers(STORE_CODE);
     const before = snapshot();
     for (let i = 0; i < CYCLES / 10; i++) {
       const store = new RedisStore({ host: LOOPBACK, port: deadPort, timeout: 1 });
@@ -123,6 +135,8 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
     }
     await sleep(GRACE_MS);
     expect(leftBehind(before, snapshot())).toEqual({});
+    expect(await timers.pending()).toEqual([]);
+    timers.stop();
     expect(watch.rejections).toEqual([]);
     watch.stop();
   }, 30_000);

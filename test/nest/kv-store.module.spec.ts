@@ -97,9 +97,14 @@ describe('KvStoreModule.forRoot', () => {
   it('without isGlobal, keeps the store to the module that imports it', async () => {
     @Module({ providers: [NeedsStore] })
     class FeatureModule {}
+    // A store handed in, because Nest runs no shutdown hook after a failed boot: the test closes it.
+    const mine = createStore();
     await expect(
-      Test.createTestingModule({ imports: [KvStoreModule.forRoot(), FeatureModule] }).compile(),
+      Test.createTestingModule({
+        imports: [KvStoreModule.forRoot({ store: mine }), FeatureModule],
+      }).compile(),
     ).rejects.toThrow(/KvStore/);
+    await mine.close();
   });
 
   it('rejects malformed store options at boot with the store error', async () => {

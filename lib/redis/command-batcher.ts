@@ -35,19 +35,27 @@ const MAX_BATCH = 512;
 /**
  * Folds single-key gets and puts issued in the same tick into one MGET or one script call per
  * shard. Redis then runs one command instead of hundreds, and the client builds, writes and
- * parses one. The queue is flushed by `process.nextTick`, after the microtasks of the current
- * tick, so a lone call waits for no timer or event-loop turn. Order is kept: runs of gets and
- * puts go out in the order they were issued, and every other command of the store calls
- * {@link CommandBatcher.flush} first, so it never overtakes a queued write.
+ * parses one. The first call of a tick is sent at once, as a plain GET or put script call, so a
+ * lone call waits for nothing and costs no queueing; the calls that follow it in the same tick
+ * are queued and flushed by `process.nextTick`, after the microtasks of the tick. Order is kept:
+ * the first call is written before the queue, runs of gets and puts go out in the order they
+ * were issued, and every other command of the store calls {@link CommandBatcher.flush} first, so
+ * it never overtakes a queued write.
  */
 export class CommandBatcher {
   private readonly queues = new Map<number, PendingOp[]>();
-  private scheduled = false;
+  /** Set from the first call of a tick until the queue is flushed at its end. */
+  private tickStarted = false;
+  private readonly endTick = (): void => {
+    this.tickStarted = false;
+    this.flush();
+  };
 
   constructor(private readonly sender: BatchSender) {}
 
   /** Resolves the raw value of `member` in `shard`, or undefined. */
   get(shard: number, member: string): Promise<RawValue | undefined> {
+    if (this.startTick()) return this.sender.get(shard, member).then(orUndefined);
     return new Promise((resolve, reject) => {
       this.enqueue(shard, { kind: 'get', member, resolve, reject });
     });
@@ -55,6 +63,7 @@ export class CommandBatcher {
 
   /** Resolves once `member` of `shard` holds `value` (TTL in ms, 0: none) and is indexed. */
   put(shard: number, member: string, value: RawValue, ttlMs: number): Promise<void> {
+    if (this.startTick()) return this.sender.put(shard, member, value, ttlMs).then(ignore);
     return new Promise((resolve, reject) => {
       this.enqueue(shard, { kind: 'put', member, value, ttlMs, resolve, reject });
     });
@@ -74,13 +83,14 @@ export class CommandBatcher {
       this.queues.set(shard, queue);
     }
     queue.push(op);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      process.nextTick(() => {
-        this.scheduled = false;
-        this.flush();
-      });
-    }
+  }
+
+  /** True for the first call of a tick, which is then sent at once; schedules the flush of the rest. */
+  private startTick(): boolean {
+    if (this.tickStarted) return false;
+    this.tickStarted = true;
+    process.nextTick(this.endTick);
+    return true;
   }
 
   /** Sends the runs of same-kind operations of one shard, each as one command. */
@@ -129,4 +139,12 @@ export class CommandBatcher {
       (error: unknown) => run.forEach((op) => op.reject(error)),
     );
   }
+}
+
+function orUndefined(value: RawValue | null): RawValue | undefined {
+  return value ?? undefined;
+}
+
+function ignore(): void {
+  // A put resolves with nothing; the script's reply carries no information.
 }

@@ -64,14 +64,15 @@ async function main(): Promise<void> {
     let done = 0;
     const total = cases.reduce((n, spec) => n + spec.subjects.length * repetitions, 0);
     for (const spec of cases) {
-      figures[spec.id] = {};
-      for (const subject of spec.subjects) {
-        const values: number[] = [];
-        for (let r = 0; r < repetitions; r++) {
+      const values = new Map<string, number[]>(spec.subjects.map((subject) => [subject, []]));
+      // Repetitions go round the subjects (A B C, A B C, ...) rather than A A A, B B B: a slow
+      // spell of this shared machine then lands on every subject instead of skewing one ratio.
+      for (let r = 0; r < repetitions; r++) {
+        for (const subject of spec.subjects) {
           done++;
           try {
             const measurement = await runCase(spec, subject, env);
-            values.push(measurement.value);
+            values.get(subject)?.push(measurement.value);
             process.stderr.write(
               `[${done}/${total}] ${spec.id} ${subject}: ${format(measurement.value, spec.unit)}\n`,
             );
@@ -81,9 +82,12 @@ async function main(): Promise<void> {
             process.stderr.write(`[${done}/${total}] ${spec.id} ${subject}: FAILED\n`);
           }
         }
-        if (values.length > 0)
-          (figures[spec.id] as Record<string, number>)[subject] = median(values);
       }
+      figures[spec.id] = Object.fromEntries(
+        [...values]
+          .filter(([, measured]) => measured.length > 0)
+          .map(([subject, measured]) => [subject, median(measured)]),
+      );
     }
   } finally {
     await redis?.stop();

@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import Keyv from 'keyv';
 import { createClient } from 'redis';
 import { createStore } from '../../lib/index.js';
+import { KeyLayout } from '../../lib/redis/key-layout.js';
+import { SCRIPTS } from '../../lib/redis/lua-scripts.js';
 
 /** What every Redis contender offers, as its users call it (values are JSON-serialized). */
 export interface RedisSubject {
@@ -26,6 +28,26 @@ function ioredisSubject(autoPipelining: boolean, port: number): RedisSubject {
   };
 }
 
+/**
+ * The floor of an atomic indexed put, one at a time: plain ioredis running the store's own put
+ * script by SHA on the store's own key layout, with none of the store's code around it.
+ */
+function putScriptSubject(port: number): RedisSubject {
+  const client = new Redis({ port, host: '127.0.0.1' });
+  client.defineCommand('kvPut', SCRIPTS.kvPut);
+  const { dataPrefix, indexKey } = KeyLayout.single(PREFIX).shardFor('');
+  const kvPut = (...args: unknown[]): Promise<unknown> =>
+    (client as unknown as { kvPut(...args: unknown[]): Promise<unknown> }).kvPut(...args);
+  return {
+    put: (k, v) => kvPut(dataPrefix + k, indexKey, k, JSON.stringify(v), 0),
+    get: async (k) => {
+      const text = await client.get(dataPrefix + k);
+      return text === null ? undefined : (JSON.parse(text) as unknown);
+    },
+    close: async () => void (await client.quit()),
+  };
+}
+
 /** The Redis contenders by name; each connects to the benchmark's server on `port`. */
 export const REDIS_SUBJECTS: Record<string, (port: number) => Promise<RedisSubject>> = {
   'kv-store': async (port) => {
@@ -34,6 +56,7 @@ export const REDIS_SUBJECTS: Record<string, (port: number) => Promise<RedisSubje
     return { put: (k, v) => store.put(k, v), get: (k) => store.get(k), close: () => store.close() };
   },
   ioredis: async (port) => ioredisSubject(false, port),
+  'ioredis + put script': async (port) => putScriptSubject(port),
   'ioredis auto-pipelined': async (port) => ioredisSubject(true, port),
   'node-redis': async (port) => {
     const client = createClient({ url: `redis://127.0.0.1:${port}` });

@@ -40,7 +40,8 @@ export class MemoryStore extends KvStore {
   readonly backend = 'memory' as const;
 
   private readonly entries = new Map<string, Entry>();
-  private readonly index = new BTree<string, undefined>(undefined, compareKeys);
+  /** Keys in UTF-8 byte order, each with its entry (the same object as in `entries`). */
+  private readonly index = new BTree<string, Entry>(undefined, compareKeys);
   private readonly expiring = new Set<string>();
   private readonly maxEntries: number | null;
   private readonly clock: () => number;
@@ -157,10 +158,11 @@ export class MemoryStore extends KvStore {
     const expired: string[] = [];
     const max = limit ?? Number.POSITIVE_INFINITY;
     const now = this.clock();
-    for (const key of this.index.keys(range.start)) {
+    // The tree holds each entry beside its key: a range reads no hash table, which at a million
+    // keys would cost a cache miss per row.
+    for (const [key, entry] of this.index.entries(range.start, [])) {
       if (range.end !== undefined && compareKeys(key, range.end) >= 0) break;
       if (range.prefix !== undefined && !key.startsWith(range.prefix)) break;
-      const entry = this.entries.get(key) as Entry;
       if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
         expired.push(key);
         continue;
@@ -238,8 +240,9 @@ export class MemoryStore extends KvStore {
   private set(key: string, raw: RawValue, expiresAt: number): void {
     const existing = this.entries.get(key);
     if (existing === undefined) {
-      this.entries.set(key, { raw, expiresAt });
-      this.index.set(key, undefined);
+      const entry: Entry = { raw, expiresAt };
+      this.entries.set(key, entry);
+      this.index.set(key, entry);
       if (this.maxEntries !== null && this.entries.size > this.maxEntries) this.evictOldest();
     } else {
       existing.raw = raw;

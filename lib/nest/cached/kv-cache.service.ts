@@ -46,8 +46,15 @@ interface CachedMethod {
   readonly prefix: string;
   readonly metadata: CachedMethodMetadata;
   readonly store: KvStore;
-  /** This method's counters, shared by every CachedMethod of the same `Class.method`. */
+  /** Counters and invalidation generation, shared by every CachedMethod of the same `Class.method`. */
+  readonly state: MethodState;
+}
+
+/** What the service keeps per `Class.method`. */
+interface MethodState {
   readonly counters: CachedMethodStats;
+  /** Bumped by every invalidation, so calls that started before it do not write their result. */
+  generation: number;
 }
 
 /** One call of a cached method, from its key to its result. */
@@ -81,9 +88,8 @@ export class KvCacheService {
   private readonly logger = new Logger('Cached');
   /** Calls running now, by store name and key, shared by concurrent callers of one key. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
-  /** Bumped by every invalidation of a method, so calls that started before it do not write. */
-  private readonly generations = new Map<string, number>();
-  private readonly counters = new Map<string, CachedMethodStats>();
+  /** Counters and invalidation generation per `Class.method`. */
+  private readonly methods = new Map<string, MethodState>();
 
   constructor(private readonly registry: KvStoreRegistry) {}
 
@@ -99,7 +105,7 @@ export class KvCacheService {
   ): Promise<boolean> {
     const cached = this.describe(target, method);
     const key = cachedKey(cached.prefix, cached.metadata, args);
-    this.bumpGeneration(cached.id);
+    cached.state.generation++;
     this.inFlight.delete(flightKey(cached, key));
     return cached.store.delete(key);
   }
@@ -110,7 +116,7 @@ export class KvCacheService {
    */
   async invalidateAll<T>(target: ClassRef<T>, method: AsyncMethodName<T>): Promise<number> {
     const cached = this.describe(target, method);
-    this.bumpGeneration(cached.id);
+    cached.state.generation++;
     const inFlightPrefix = flightKey(cached, cached.prefix);
     for (const key of [...this.inFlight.keys()]) {
       if (key.startsWith(inFlightPrefix)) this.inFlight.delete(key);
@@ -143,7 +149,7 @@ export class KvCacheService {
   /** Hits, misses, coalesced calls and store errors since the app started, in total and per method. */
   getCachedStats(): CachedStats {
     const total: CachedStats = { hits: 0, misses: 0, coalesced: 0, errors: 0, methods: {} };
-    for (const [id, counter] of this.counters) {
+    for (const [id, { counters: counter }] of this.methods) {
       if (counter.hits + counter.misses + counter.coalesced + counter.errors === 0) continue;
       total.methods[id] = { ...counter };
       total.hits += counter.hits;
@@ -182,29 +188,20 @@ export class KvCacheService {
     } catch (error) {
       return Promise.reject(error);
     }
-    const call: CachedCall = {
-      cached,
-      instance,
-      original,
-      args,
-      key,
-      // Taken now: a call that started before an invalidation must not write its result after it.
-      generation: this.generations.get(cached.id) ?? 0,
-    };
-    return this.readOrLoad(call);
-  }
-
-  /** A hit costs one store read and nothing else; only a miss joins or starts the in-flight call. */
-  private readOrLoad(call: CachedCall): Promise<unknown> {
-    return call.cached.store.get(call.key).then(
+    // Taken now: a call that started before an invalidation must not write its result after it.
+    const { generation } = cached.state;
+    // A hit costs one store read and a counter; the call record is built only on a miss.
+    return cached.store.get(key).then(
       (hit) => {
-        if (hit === undefined) return this.joinOrLoad(call);
-        call.cached.counters.hits++;
+        if (hit === undefined) {
+          return this.joinOrLoad({ cached, instance, original, args, key, generation });
+        }
+        cached.state.counters.hits++;
         return hit;
       },
       (error: unknown) => {
-        this.storeFailed(call.cached, 'read', call.key, error);
-        return this.joinOrLoad(call);
+        this.storeFailed(cached, 'read', key, error);
+        return this.joinOrLoad({ cached, instance, original, args, key, generation });
       },
     );
   }
@@ -214,7 +211,7 @@ export class KvCacheService {
     const id = flightKey(call.cached, call.key);
     const running = this.inFlight.get(id);
     if (running) {
-      call.cached.counters.coalesced++;
+      call.cached.state.counters.coalesced++;
       return running;
     }
     const flight = this.load(call).finally(() => {
@@ -233,7 +230,7 @@ export class KvCacheService {
     key,
     generation,
   }: CachedCall): Promise<unknown> {
-    cached.counters.misses++;
+    cached.state.counters.misses++;
     const pending = original.apply(instance, args);
     if (!isPromiseLike(pending)) {
       throw new InvalidOptionsError(
@@ -245,7 +242,7 @@ export class KvCacheService {
     // Stores cannot hold undefined, so such results are simply not cached.
     if (result === undefined) return result;
     if (cached.metadata.condition && !cached.metadata.condition(result, args)) return result;
-    if ((this.generations.get(cached.id) ?? 0) !== generation) return result;
+    if (cached.state.generation !== generation) return result;
     await this.write(cached, key, result);
     return result;
   }
@@ -261,24 +258,20 @@ export class KvCacheService {
   }
 
   private storeFailed(cached: CachedMethod, what: string, key: string, error: unknown): void {
-    cached.counters.errors++;
+    cached.state.counters.errors++;
     const message = error instanceof Error ? error.message : String(error);
     this.logger.warn(
       `@Cached ${cached.id}: cache ${what} of ${JSON.stringify(key)} failed, calling through: ${message}`,
     );
   }
 
-  private countersOf(id: string): CachedMethodStats {
-    let counter = this.counters.get(id);
-    if (!counter) {
-      counter = { hits: 0, misses: 0, coalesced: 0, errors: 0 };
-      this.counters.set(id, counter);
+  private stateOf(id: string): MethodState {
+    let state = this.methods.get(id);
+    if (!state) {
+      state = { counters: { hits: 0, misses: 0, coalesced: 0, errors: 0 }, generation: 0 };
+      this.methods.set(id, state);
     }
-    return counter;
-  }
-
-  private bumpGeneration(id: string): void {
-    this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
+    return state;
   }
 
   /** The cached method behind `Class.method`, for invalidation. */
@@ -319,7 +312,7 @@ export class KvCacheService {
       prefix: cachedKeyPrefix(className, methodName),
       metadata,
       store,
-      counters: this.countersOf(id),
+      state: this.stateOf(id),
     };
   }
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { casesFor, type CaseSpec } from './support/cases.js';
-import type { Measurement } from './support/measure.js';
+import type { GroupMeasurement, Measurement } from './support/measure.js';
 import { mediansOf, pairedRatio, type RunResults, type Samples } from './support/results.js';
 import { TARGETS } from './support/targets.js';
 import { startBenchRedis, type BenchRedis } from './support/bench-redis.js';
@@ -20,9 +20,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 // Compiled to .tmp/bench/bench; results are written next to the sources.
 const sourceDir = join(here, '..', '..', '..', 'bench');
 
-function runCase(spec: CaseSpec, subject: string, env: NodeJS.ProcessEnv): Promise<Measurement> {
+/** Runs a case script in a fresh process and returns the JSON line it printed last. */
+function runScript(spec: CaseSpec, subjectArg: string, env: NodeJS.ProcessEnv): Promise<unknown> {
   const script = join(here, 'cases', `${spec.script}.js`);
-  const args = [...(spec.nodeFlags ?? []), script, subject, ...spec.args, quick ? '1' : '0'];
+  const args = [...(spec.nodeFlags ?? []), script, subjectArg, ...spec.args, quick ? '1' : '0'];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -30,14 +31,31 @@ function runCase(spec: CaseSpec, subject: string, env: NodeJS.ProcessEnv): Promi
     child.on('error', reject);
     child.on('exit', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`${spec.id}/${subject} exited with ${code}`));
+      if (code !== 0) return reject(new Error(`${spec.id}/${subjectArg} exited with ${code}`));
       try {
-        resolve(JSON.parse(line) as Measurement);
+        resolve(JSON.parse(line));
       } catch (error) {
-        reject(new Error(`${spec.id}/${subject} printed no measurement: ${out}`, { cause: error }));
+        reject(
+          new Error(`${spec.id}/${subjectArg} printed no measurement: ${out}`, { cause: error }),
+        );
       }
     });
   });
+}
+
+/** One repetition of a case: subject -> figure, from one process per subject or one for all. */
+async function runRepetition(
+  spec: CaseSpec,
+  subjects: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<Record<string, number>> {
+  if (spec.together) {
+    const group = (await runScript(spec, subjects.join(','), env)) as GroupMeasurement;
+    return group.values;
+  }
+  const [subject] = subjects;
+  const measurement = (await runScript(spec, subject as string, env)) as Measurement;
+  return { [subject as string]: measurement.value };
 }
 
 function format(value: number, unit: string): string {
@@ -70,19 +88,23 @@ async function main(): Promise<void> {
       // Repetitions go round the subjects (A B C, A B C, ...) rather than A A A, B B B: a slow
       // spell of this shared machine then lands on every subject instead of skewing one ratio.
       for (let r = 0; r < repetitions; r++) {
-        for (const subject of spec.subjects) {
-          done++;
+        const runs = spec.together ? [spec.subjects] : spec.subjects.map((subject) => [subject]);
+        for (const subjects of runs) {
+          done += subjects.length;
           try {
-            const measurement = await runCase(spec, subject, env);
-            values[subject]?.push(measurement.value);
-            process.stderr.write(
-              `[${done}/${total}] ${spec.id} ${subject}: ${format(measurement.value, spec.unit)}\n`,
-            );
+            const measured = await runRepetition(spec, subjects, env);
+            for (const subject of subjects) {
+              const value = measured[subject] ?? Number.NaN;
+              values[subject]?.push(value);
+              process.stderr.write(
+                `[${done}/${total}] ${spec.id} ${subject}: ${format(value, spec.unit)}\n`,
+              );
+            }
           } catch (error) {
-            values[subject]?.push(Number.NaN);
+            for (const subject of subjects) values[subject]?.push(Number.NaN);
             // One broken case must not throw away the figures of every other case.
-            failures.push(`${spec.id} / ${subject}: ${(error as Error).message}`);
-            process.stderr.write(`[${done}/${total}] ${spec.id} ${subject}: FAILED\n`);
+            failures.push(`${spec.id} / ${subjects.join(', ')}: ${(error as Error).message}`);
+            process.stderr.write(`[${done}/${total}] ${spec.id} ${subjects.join(', ')}: FAILED\n`);
           }
         }
       }
@@ -137,6 +159,12 @@ async function main(): Promise<void> {
       '',
       `## ${spec.title}`,
       '',
+      ...(spec.together
+        ? [
+            'Every subject measured in each process, in rounds of calls that go round the subjects.',
+            '',
+          ]
+        : []),
       '| subject | median | ours vs it |',
       '| --- | --- | --- |',
     );

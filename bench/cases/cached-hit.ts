@@ -3,10 +3,11 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Cached, KvStore, KvStoreModule, type StoreOptions } from '../../lib/index.js';
 import { sampleValue } from '../support/fixtures.js';
-import { report, sequentialRate } from '../support/measure.js';
+import { interleavedSequentialRates, reportGroup } from '../support/measure.js';
 
-// argv: subject ('cached' | 'store.get' | 'store.get prebuilt'), backend ('memory' | 'redis'), quick
-const [subject = 'cached', backend = 'memory', quick = '0'] = process.argv.slice(2);
+// argv: comma-separated subjects ('cached', 'store.get', 'store.get prebuilt'), backend
+// ('memory' | 'redis'), quick. The subjects share one store and are measured together.
+const [subjectList = 'cached', backend = 'memory', quick = '0'] = process.argv.slice(2);
 
 @Injectable()
 class PageService {
@@ -38,7 +39,7 @@ const keys = Array.from({ length: KEYS }, (_, i) => `cached:PageService.page:[${
 if ((await store.get(keys[0] as string)) === undefined)
   throw new Error('unexpected cache key layout');
 
-const count = quick === '1' ? 2_000 : backend === 'redis' ? 10_000 : 200_000;
+const count = quick === '1' ? 200 : backend === 'redis' ? 2_000 : 20_000;
 const operations: Record<string, (i: number) => Promise<unknown>> = {
   cached: (i) => pages.page(i % KEYS),
   // What a caller writes by hand: build the key from the arguments, then get.
@@ -46,10 +47,15 @@ const operations: Record<string, (i: number) => Promise<unknown>> = {
   // The bare lookup, with keys built before the clock starts.
   'store.get prebuilt': (i) => store.get(keys[i % KEYS] as string),
 };
-const operation = operations[subject];
-if (!operation) throw new Error(`unknown subject ${subject}`);
-const rate = await sequentialRate(count, 3, operation);
+const measured = Object.fromEntries(
+  subjectList.split(',').map((subject) => {
+    const operation = operations[subject];
+    if (!operation) throw new Error(`unknown subject ${subject}`);
+    return [subject, operation];
+  }),
+);
+const rates = await interleavedSequentialRates(measured, count, quick === '1' ? 2 : 20);
 if (pages.calls !== KEYS)
   throw new Error(`the method ran ${pages.calls} times; hits must not run it`);
 await app.close();
-report({ value: rate, unit: 'ops/s' });
+reportGroup({ unit: 'ops/s', values: rates });

@@ -1,8 +1,8 @@
 import { REDIS_SUBJECTS } from '../support/redis-subjects.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
-import { concurrentRate, report, sequentialRate } from '../support/measure.js';
+import { concurrentRate, report } from '../support/measure.js';
 
-// argv: subject, 'get' | 'put', in-flight count ('1' = one awaited at a time), quick
+// argv: subject, 'get' | 'put', in-flight count, quick
 const [subjectName = 'kv-store', op = 'get', inFlightText = '1', quick = '0'] =
   process.argv.slice(2);
 const factory = REDIS_SUBJECTS[subjectName];
@@ -19,14 +19,11 @@ for (let start = 0; start < KEYS; start += 500) {
   );
 }
 
-const count = quick === '1' ? 2_000 : inFlight === 1 ? 10_000 : 60_000;
+const count = quick === '1' ? 2_000 : 60_000;
 const operation =
   op === 'put'
     ? (i: number) => subject.put(keys[i % KEYS] as string, values[i % KEYS])
     : (i: number) => subject.get(keys[i % KEYS] as string);
-const rate =
-  inFlight === 1
-    ? await sequentialRate(count, 3, operation)
-    : await concurrentRate(count, inFlight, 3, operation);
+const rate = await concurrentRate(count, inFlight, 3, operation);
 await subject.close();
 report({ value: rate, unit: 'ops/s' });

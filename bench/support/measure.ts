@@ -5,6 +5,13 @@ export interface Measurement {
   unit: 'ops/s' | 'ms' | 'bytes/key';
 }
 
+/** The figures of several subjects measured together in one process, printed as one JSON line. */
+export interface GroupMeasurement {
+  unit: Measurement['unit'];
+  /** Subject name -> figure. */
+  values: Record<string, number>;
+}
+
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -71,6 +78,41 @@ export async function medianMs(
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   return median(times);
+}
+
+/**
+ * Sequential rates of several subjects measured in one process: after one warm-up round each,
+ * `rounds` rounds of `count` one-at-a-time calls go round the subjects, starting one further
+ * along each round. A slow spell of the machine then falls on every subject alike, which
+ * separate processes seconds apart cannot promise. Returns each subject's median rate in
+ * operations per second.
+ */
+export async function interleavedSequentialRates(
+  ops: Record<string, (i: number) => Promise<unknown>>,
+  count: number,
+  rounds: number,
+): Promise<Record<string, number>> {
+  const names = Object.keys(ops);
+  const rates: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  const timeRound = async (name: string): Promise<number> => {
+    const op = ops[name] as (i: number) => Promise<unknown>;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) await op(i);
+    return count / (Number(process.hrtime.bigint() - started) / 1e9);
+  };
+  for (const name of names) await timeRound(name);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length] as string;
+      rates[name]?.push(await timeRound(name));
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, median(rates[name] as number[])]));
+}
+
+/** Prints the figures of subjects measured together for the parent process to collect. */
+export function reportGroup(measurement: GroupMeasurement): void {
+  process.stdout.write(`${JSON.stringify(measurement)}\n`);
 }
 
 /** Prints a measurement for the parent process to collect. */

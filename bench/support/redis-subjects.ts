@@ -14,14 +14,15 @@ export interface RedisSubject {
   close(): Promise<void>;
 }
 
+/** Where a subject keeps its keys when none is given; subjects measured in one process get their own. */
 const PREFIX = 'bench:';
 
-function ioredisSubject(autoPipelining: boolean, port: number): RedisSubject {
+function ioredisSubject(autoPipelining: boolean, port: number, prefix: string): RedisSubject {
   const client = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: autoPipelining });
   return {
-    put: (k, v) => client.set(PREFIX + k, JSON.stringify(v)),
+    put: (k, v) => client.set(prefix + k, JSON.stringify(v)),
     get: async (k) => {
-      const text = await client.get(PREFIX + k);
+      const text = await client.get(prefix + k);
       return text === null ? undefined : (JSON.parse(text) as unknown);
     },
     close: async () => void (await client.quit()),
@@ -32,10 +33,10 @@ function ioredisSubject(autoPipelining: boolean, port: number): RedisSubject {
  * The floor of an atomic indexed put, one at a time: plain ioredis running the store's own put
  * script by SHA on the store's own key layout, with none of the store's code around it.
  */
-function putScriptSubject(port: number): RedisSubject {
+function putScriptSubject(port: number, prefix: string): RedisSubject {
   const client = new Redis({ port, host: '127.0.0.1' });
   client.defineCommand('kvPut', SCRIPTS.kvPut);
-  const { dataPrefix, indexKey } = KeyLayout.single(PREFIX).shardFor('');
+  const { dataPrefix, indexKey } = KeyLayout.single(prefix).shardFor('');
   const kvPut = (...args: unknown[]): Promise<unknown> =>
     (client as unknown as { kvPut(...args: unknown[]): Promise<unknown> }).kvPut(...args);
   return {
@@ -48,32 +49,38 @@ function putScriptSubject(port: number): RedisSubject {
   };
 }
 
-/** The Redis contenders by name; each connects to the benchmark's server on `port`. */
-export const REDIS_SUBJECTS: Record<string, (port: number) => Promise<RedisSubject>> = {
-  'kv-store': async (port) => {
-    const store = createStore({ type: 'redis', host: '127.0.0.1', port, keyPrefix: PREFIX });
+/**
+ * The Redis contenders by name; each connects to the benchmark's server on `port` and keeps its
+ * keys under `prefix` (a keyv namespace for the keyv-based ones).
+ */
+export const REDIS_SUBJECTS: Record<
+  string,
+  (port: number, prefix?: string) => Promise<RedisSubject>
+> = {
+  'kv-store': async (port, prefix = PREFIX) => {
+    const store = createStore({ type: 'redis', host: '127.0.0.1', port, keyPrefix: prefix });
     await store.ping();
     return { put: (k, v) => store.put(k, v), get: (k) => store.get(k), close: () => store.close() };
   },
-  ioredis: async (port) => ioredisSubject(false, port),
-  'ioredis + put script': async (port) => putScriptSubject(port),
-  'ioredis auto-pipelined': async (port) => ioredisSubject(true, port),
-  'node-redis': async (port) => {
+  ioredis: async (port, prefix = PREFIX) => ioredisSubject(false, port, prefix),
+  'ioredis + put script': async (port, prefix = PREFIX) => putScriptSubject(port, prefix),
+  'ioredis auto-pipelined': async (port, prefix = PREFIX) => ioredisSubject(true, port, prefix),
+  'node-redis': async (port, prefix = PREFIX) => {
     const client = createClient({ url: `redis://127.0.0.1:${port}` });
     await client.connect();
     return {
-      put: (k, v) => client.set(PREFIX + k, JSON.stringify(v)),
+      put: (k, v) => client.set(prefix + k, JSON.stringify(v)),
       get: async (k) => {
-        const text = await client.get(PREFIX + k);
+        const text = await client.get(prefix + k);
         return text === null ? undefined : (JSON.parse(text) as unknown);
       },
       close: async () => void (await client.close()),
     };
   },
-  'keyv + @keyv/redis': async (port) => {
+  'keyv + @keyv/redis': async (port, prefix = PREFIX) => {
     const keyv = new Keyv({
       store: new KeyvRedis(`redis://127.0.0.1:${port}`),
-      namespace: 'bench',
+      namespace: namespaceOf(prefix),
     });
     return {
       put: (k, v) => keyv.set(k, v),
@@ -81,9 +88,14 @@ export const REDIS_SUBJECTS: Record<string, (port: number) => Promise<RedisSubje
       close: () => keyv.disconnect(),
     };
   },
-  'cache-manager + @keyv/redis': async (port) => {
+  'cache-manager + @keyv/redis': async (port, prefix = PREFIX) => {
     const cache = createCache({
-      stores: [new Keyv({ store: new KeyvRedis(`redis://127.0.0.1:${port}`), namespace: 'bench' })],
+      stores: [
+        new Keyv({
+          store: new KeyvRedis(`redis://127.0.0.1:${port}`),
+          namespace: namespaceOf(prefix),
+        }),
+      ],
     });
     return {
       put: (k, v) => cache.set(k, v),
@@ -92,3 +104,8 @@ export const REDIS_SUBJECTS: Record<string, (port: number) => Promise<RedisSubje
     };
   },
 };
+
+/** keyv adds its own separator after the namespace. */
+function namespaceOf(prefix: string): string {
+  return prefix.endsWith(':') ? prefix.slice(0, -1) : prefix;
+}

@@ -32,12 +32,17 @@ export async function sequentialRate(
 ): Promise<number> {
   const rates: number[] = [];
   for (let round = 0; round <= rounds; round++) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < count; i++) await op(i);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (round > 0) rates.push(count / seconds);
+    const rate = await oneRoundRate(count, op);
+    if (round > 0) rates.push(rate);
   }
   return median(rates);
+}
+
+/** Rate in operations per second of `count` calls of `op(i)`, one awaited at a time. */
+async function oneRoundRate(count: number, op: (i: number) => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) await op(i);
+  return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 /**
@@ -94,12 +99,8 @@ export async function interleavedSequentialRates(
 ): Promise<Record<string, number>> {
   const names = Object.keys(ops);
   const rates: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
-  const timeRound = async (name: string): Promise<number> => {
-    const op = ops[name] as (i: number) => Promise<unknown>;
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < count; i++) await op(i);
-    return count / (Number(process.hrtime.bigint() - started) / 1e9);
-  };
+  const timeRound = (name: string): Promise<number> =>
+    oneRoundRate(count, ops[name] as (i: number) => Promise<unknown>);
   for (const name of names) await timeRound(name);
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < names.length; k++) {

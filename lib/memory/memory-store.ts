@@ -1,4 +1,3 @@
-import sortedBtree from 'sorted-btree';
 import { InvalidOptionsError, NotANumberError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
@@ -7,9 +6,8 @@ import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { assertKnownOptions } from '../core/validation.js';
 import { serializerName } from '../serializers/resolve-serializer.js';
 import { ExpirySweeper, type SweepTarget } from './expiry-sweeper.js';
+import { KeyIndex } from './key-index.js';
 import { MEMORY_STORE_OPTION_NAMES, type MemoryStoreOptions } from './memory-store-options.js';
-
-const BTree = sortedBtree.default;
 
 /** Statistics of the in-memory store. */
 export interface MemoryStoreStats extends KvStoreStats {
@@ -41,7 +39,7 @@ export class MemoryStore extends KvStore {
 
   private readonly entries = new Map<string, Entry>();
   /** Keys in UTF-8 byte order, each with its entry (the same object as in `entries`). */
-  private readonly index = new BTree<string, Entry>(undefined, compareKeys);
+  private readonly index = new KeyIndex<Entry>();
   private readonly expiring = new Set<string>();
   private readonly maxEntries: number | null;
   private readonly clock: () => number;
@@ -160,7 +158,7 @@ export class MemoryStore extends KvStore {
     const now = this.clock();
     // The tree holds each entry beside its key: a range reads no hash table, which at a million
     // keys would cost a cache miss per row.
-    for (const [key, entry] of this.index.entries(range.start, [])) {
+    for (const [key, entry] of this.index.entries(range.start)) {
       if (range.end !== undefined && compareKeys(key, range.end) >= 0) break;
       if (range.prefix !== undefined && !key.startsWith(range.prefix)) break;
       if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
@@ -252,8 +250,9 @@ export class MemoryStore extends KvStore {
         this.entries.set(key, existing);
       }
     }
-    if (expiresAt === 0) this.expiring.delete(key);
-    else this.expiring.add(key);
+    if (expiresAt !== 0) this.expiring.add(key);
+    // Skipped while no key has a TTL: a miss in the set would still cost a hash lookup per put.
+    else if (this.expiring.size !== 0) this.expiring.delete(key);
   }
 
   private remove(key: string): void {

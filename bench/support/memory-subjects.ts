@@ -7,6 +7,7 @@ import { MemoryStore } from '../../lib/index.js';
 export interface MemorySubject {
   put(key: string, value: unknown): Promise<unknown>;
   get(key: string): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -14,7 +15,12 @@ export interface MemorySubject {
 export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
   'kv-store': () => {
     const store = new MemoryStore();
-    return { put: (k, v) => store.put(k, v), get: (k) => store.get(k), close: () => store.close() };
+    return {
+      put: (k, v) => store.put(k, v),
+      get: (k) => store.get(k),
+      delete: (k) => store.delete(k),
+      close: () => store.close(),
+    };
   },
   // The limit for a store that isolates values by serializing them.
   'map+json': () => {
@@ -25,6 +31,7 @@ export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
         const text = map.get(k);
         return text === undefined ? undefined : (JSON.parse(text) as unknown);
       },
+      delete: async (k) => map.delete(k),
       close: async () => map.clear(),
     };
   },
@@ -34,6 +41,7 @@ export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
     return {
       put: async (k, v) => void cache.set(k, v as object),
       get: async (k) => cache.get(k),
+      delete: async (k) => cache.delete(k),
       close: async () => cache.clear(),
     };
   },
@@ -42,6 +50,7 @@ export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
     return {
       put: (k, v) => keyv.set(k, v),
       get: (k) => keyv.get(k),
+      delete: (k) => keyv.delete(k),
       close: () => keyv.disconnect(),
     };
   },
@@ -51,6 +60,7 @@ export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
     return {
       put: (k, v) => cache.set(k, v),
       get: (k) => cache.get(k),
+      delete: (k) => cache.del(k),
       close: async () => void (await cache.disconnect()),
     };
   },

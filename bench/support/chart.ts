@@ -39,8 +39,8 @@ function targetsPanel(
   width: number,
 ): { svg: string; height: number } {
   const rowHeight = 22;
-  const labelWidth = 520;
-  const valueWidth = 250;
+  const labelWidth = 600;
+  const valueWidth = 230;
   const plotLeft = labelWidth;
   const plotWidth = width - labelWidth - valueWidth - 20;
   const lo = Math.log(0.25);
@@ -56,6 +56,13 @@ function targetsPanel(
     ),
   ];
   const axisTop = top + 30;
+  // Stripes first, so the grid lines and bars are drawn over them.
+  targets.forEach((_, i) => {
+    if (i % 2 === 0) {
+      const y = axisTop + i * rowHeight;
+      parts.push(`<rect x="0" y="${y}" width="${width}" height="${rowHeight}" fill="#f4f4f4"/>`);
+    }
+  });
   for (const tick of [0.25, 0.5, 1, 2, 4, 8, 16]) {
     const x = xOf(tick);
     parts.push(
@@ -76,13 +83,11 @@ function targetsPanel(
     const x1 = xOf(1);
     const x2 = xOf(m);
     const colour = target.met ? GREEN : RED;
-    if (i % 2 === 0)
-      parts.push(`<rect x="0" y="${y}" width="${width}" height="${rowHeight}" fill="#f7f7f7"/>`);
     parts.push(
       `<rect x="${Math.min(x1, x2).toFixed(1)}" y="${y + 5}" width="${Math.max(1, Math.abs(x2 - x1)).toFixed(1)}" height="${rowHeight - 10}" fill="${colour}"/>`,
     );
     const label =
-      target.description.length > 80 ? `${target.description.slice(0, 77)}...` : target.description;
+      target.description.length > 92 ? `${target.description.slice(0, 89)}...` : target.description;
     parts.push(text(10, y + 15, label, 'font-size="12"'));
     parts.push(
       text(

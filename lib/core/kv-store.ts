@@ -1,5 +1,5 @@
 import type { Serializer } from '../serializers/serializer.js';
-import { resolveSerializer, serializerName } from '../serializers/resolve-serializer.js';
+import { resolveSerializer, serializerName } from './resolve-serializer.js';
 import {
   DeserializationError,
   InvalidArgumentError,

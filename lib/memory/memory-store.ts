@@ -5,7 +5,7 @@ import { KvStore } from '../core/kv-store.js';
 import { describeValue } from '../core/describe-value.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { assertKnownOptions } from '../core/validation.js';
-import { serializerName } from '../serializers/resolve-serializer.js';
+import { serializerName } from '../core/resolve-serializer.js';
 import { ExpirySweeper, type SweepTarget } from './expiry-sweeper.js';
 import { MEMORY_STORE_OPTION_NAMES, type MemoryStoreOptions } from './memory-store-options.js';
 

@@ -35,6 +35,7 @@ export * from './nest/index.js';
 export {
   KeyvKvStoreAdapter,
   type KeyvAdapterOptions,
+  type KeyvKvStoreAdapterOptions,
   type KeyvSetManyEntry,
 } from './keyv/keyv-store-adapter.js';
 export * from './migration/index.js';

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       };
     }
     for (const [n, job] of jobs.entries()) {
-      const repetitions = quick ? 1 : (job.repetitions ?? 2);
+      const repetitions = quick ? 1 : (job.repetitions ?? 1);
       for (let r = 0; r < repetitions; r++) {
         const label = `[${n + 1}/${jobs.length}] ${job.script} ${job.args.join(' ')} (${r + 1}/${repetitions})`;
         try {

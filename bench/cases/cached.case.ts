@@ -18,6 +18,7 @@ const cachedCases: CaseModule = {
         },
       ],
       redis: backend === 'redis',
+      repetitions: backend === 'redis' ? 1 : 2,
     })),
   targets: (['memory', 'redis'] as const).flatMap((backend) => [
     timeAtMost(

@@ -4,7 +4,7 @@ import { interleavedRounds, reportRounds, scriptArgs } from '../support/measure.
 
 // argv: subjects ('kv-store', 'map+json'), quick. Row: memory-bytes. Needs node --expose-gc.
 const { subjects, quick } = scriptArgs();
-const size = quick ? 5_000 : 200_000;
+const size = quick ? 5_000 : 100_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
@@ -33,7 +33,7 @@ async function bytesPerKey(subject: string): Promise<number> {
   return (after - before) / size;
 }
 
-const rows = await interleavedRounds(subjects, quick ? 1 : 2, async (subject) => ({
+const rows = await interleavedRounds(subjects, 1, async (subject) => ({
   'memory-bytes': await bytesPerKey(subject),
 }));
 reportRounds(rows);

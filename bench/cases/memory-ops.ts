@@ -10,7 +10,7 @@ import { interleavedRounds, reportRounds, scriptArgs, sequentialRate } from '../
 // of keys it holds, and deletes the new keys again, untimed, for the next round.
 const { subjects: names, args, quick } = scriptArgs();
 const size = Number(args[0]);
-const batch = Math.min(quick ? 1_000 : 20_000, Math.floor(size / 5));
+const batch = Math.min(quick ? 1_000 : 10_000, Math.floor(size / 5));
 const order = shuffledIndexes(size);
 const keys = order.map((i) => sampleKey(i));
 const values = order.map((i) => sampleValue(i));
@@ -21,12 +21,17 @@ for (const name of names) {
   const factory = MEMORY_SUBJECTS[name];
   if (!factory) throw new Error(`unknown memory subject ${name}`);
   const subject = factory();
-  for (let i = 0; i < held; i++) await subject.put(keys[i] as string, values[i]);
+  for (let start = 0; start < held; start += 10_000) {
+    const entries: Array<[string, unknown]> = [];
+    for (let i = start; i < Math.min(held, start + 10_000); i++)
+      entries.push([keys[i] as string, values[i]]);
+    await subject.fill(entries);
+  }
   subjects.set(name, subject);
 }
 
 let offset = 0;
-const rows = await interleavedRounds(names, quick ? 1 : 7, async (name) => {
+const rows = await interleavedRounds(names, quick ? 1 : size > 100_000 ? 5 : 7, async (name) => {
   const subject = subjects.get(name) as MemorySubject;
   // A different slice of the held keys each round, so no round reads what the last one warmed.
   offset = (offset + batch) % (held - batch + 1);
@@ -38,7 +43,7 @@ const rows = await interleavedRounds(names, quick ? 1 : 7, async (name) => {
     subject.put(keys[start + i] as string, values[start + i]),
   );
   const get = await sequentialRate(batch, (i) => subject.get(keys[start + i] as string));
-  for (let i = 0; i < batch; i++) await subject.delete(keys[held + i] as string);
+  await subject.drop(keys.slice(held));
   return {
     [`memory-put-new-${size}`]: putNew,
     [`memory-put-overwrite-${size}`]: overwrite,

@@ -61,7 +61,7 @@ const rows = await interleavedRounds(subjects, quick ? 1 : 9, async (subject) =>
     figures[`memory-range-${size}`] =
       subject === 'kv-store'
         ? await medianMs(quick ? 20 : 200, () => kvStoreRange(size))
-        : await medianMs(quick ? 1 : 3, () => mapFilterRange(size));
+        : await medianMs(1, () => mapFilterRange(size));
   }
   return figures;
 });

@@ -34,7 +34,7 @@ for (const [n, name] of names.entries()) {
 }
 
 let offset = 0;
-const rows = await interleavedRounds(names, quick ? 1 : 5, async (name) => {
+const rows = await interleavedRounds(names, quick ? 1 : 7, async (name) => {
   const subject = subjects.get(name) as RedisSubject;
   offset = (offset + 997) % KEYS;
   const call =

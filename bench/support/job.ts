@@ -26,7 +26,7 @@ export interface Job {
   subjects: string[];
   /** The rows the script reports. */
   rows: Row[];
-  /** Fresh processes to run (default 2; 1 in --quick). */
+  /** Fresh processes to run (default 1; always 1 in --quick): pairing comes from the rounds. */
   repetitions?: number;
   /** Extra node flags, such as --expose-gc. */
   nodeFlags?: string[];

@@ -176,34 +176,30 @@ export class KvCacheService {
     return (...args: unknown[]) => this.call(cached, instance, original, args);
   }
 
-  private call(
+  private async call(
     cached: CachedMethod,
     instance: object,
     original: (...args: unknown[]) => unknown,
     args: unknown[],
   ): Promise<unknown> {
-    let key: string;
-    try {
-      key = cachedKey(cached.prefix, cached.metadata, args);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // A key that cannot be built rejects the call (this is an async function).
+    const key = cachedKey(cached.prefix, cached.metadata, args);
     // Taken now: a call that started before an invalidation must not write its result after it.
     const { generation } = cached.state;
-    // A hit costs one store read and a counter; the call record is built only on a miss.
-    return cached.store.get(key).then(
-      (hit) => {
-        if (hit === undefined) {
-          return this.joinOrLoad({ cached, instance, original, args, key, generation });
-        }
-        cached.state.counters.hits++;
-        return hit;
-      },
-      (error: unknown) => {
-        this.storeFailed(cached, 'read', key, error);
-        return this.joinOrLoad({ cached, instance, original, args, key, generation });
-      },
-    );
+    // A hit costs one store read and a counter: no callbacks are allocated for it, and the call
+    // record is built only on a miss.
+    let hit: unknown;
+    try {
+      hit = await cached.store.get(key);
+    } catch (error) {
+      this.storeFailed(cached, 'read', key, error);
+      return this.joinOrLoad({ cached, instance, original, args, key, generation });
+    }
+    if (hit === undefined) {
+      return this.joinOrLoad({ cached, instance, original, args, key, generation });
+    }
+    cached.state.counters.hits++;
+    return hit;
   }
 
   /** Joins the call of the same key that is in flight, or starts it. */

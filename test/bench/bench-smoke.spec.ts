@@ -18,7 +18,7 @@ describe('npm run bench, as a quick smoke run', () => {
     const { stderr } = await run(
       process.execPath,
       ['.tmp/bench/bench/run.js', '--quick', '--only=memory-get,redis-get,cached-hit-memory'],
-      { cwd: repo, timeout: 240_000 },
+      { cwd: repo, timeout: 280_000 },
     );
     expect(stderr).toMatch(/memory-put-new-5000: kv-store [\d,]+ ops\/s/);
     const results = JSON.parse(
@@ -57,5 +57,5 @@ describe('npm run bench, as a quick smoke run', () => {
     const svg = await readFile(resolve(repo, 'bench/results.quick.svg'), 'utf8');
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('Redis get, 1000 issued in one tick');
-  }, 300_000);
+  }, 330_000);
 });

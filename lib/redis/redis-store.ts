@@ -10,6 +10,7 @@ import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
+import { storedText } from './stored-text.js';
 import {
   formatAddress,
   resolveRedisOptions,
@@ -112,12 +113,12 @@ export class RedisStore extends KvStore {
     this.batcher = new CommandBatcher({
       get: (shard, member) => {
         const name = this.shard(shard).dataPrefix + member;
-        return this.binary ? this.client.getBuffer(name) : this.client.get(name);
+        return this.client.getBuffer(name);
       },
       getMany: (shard, members) => {
         const { dataPrefix } = this.shard(shard);
         const names = members.map((member) => dataPrefix + member);
-        return this.binary ? this.client.mgetBuffer(names) : this.client.mget(names);
+        return this.client.mgetBuffer(names);
       },
       put: (shard, member, value, ttlMs) => {
         const { dataPrefix, indexKey } = this.shard(shard);
@@ -197,9 +198,7 @@ export class RedisStore extends KvStore {
       [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
         const { dataPrefix } = this.layout.shards[shardNumber] as Shard;
         const names = positions.map((i) => dataPrefix + (keys[i] as string));
-        const values = await this.guard<Array<RawValue | null>>(
-          this.binary ? this.direct().mgetBuffer(names) : this.direct().mget(names),
-        );
+        const values = await this.guard<Array<RawValue | null>>(this.direct().mgetBuffer(names));
         positions.forEach((position, j) => {
           out[position] = values[j] ?? undefined;
         });
@@ -309,10 +308,8 @@ export class RedisStore extends KvStore {
     }
     const perShard = await Promise.all(
       this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
-        const flat = await this.guard<Array<string | Buffer>>(
-          this.binary
-            ? this.direct().kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix)
-            : this.direct().kvRange(indexKey, min, max, limit ?? 0, dataPrefix),
+        const flat = await this.guard<Buffer[]>(
+          this.direct().kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix),
         );
         const rows: Array<[string, RawValue]> = [];
         for (let i = 0; i < flat.length; i += 2) {
@@ -371,6 +368,11 @@ export class RedisStore extends KvStore {
     }
     // Stops reconnection timers and rejects whatever still waits for a connection.
     if (client.status !== 'end') client.disconnect();
+  }
+
+  /** Values are read as bytes; a text serializer gets them as text once they proved to be UTF-8. */
+  protected override decode(key: string, raw: RawValue): unknown {
+    return super.decode(key, this.binary ? raw : storedText(key, raw));
   }
 
   /** The client, once every queued get and put has been sent, so no command overtakes them. */

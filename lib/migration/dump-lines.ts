@@ -39,15 +39,17 @@ export async function* readDumpLines(
       if (piece.length > 0) parts.push(piece);
       if (end === -1) break;
       number++;
-      yield { number, text: decodeLine(parts, length, number, maxLineBytes) };
+      const text = decodeLine(parts, length, number, maxLineBytes);
+      // Dropped before the line is handed on: its bytes must not stay alive while it is parsed.
       parts = [];
       length = 0;
       start = end + 1;
+      yield { number, text };
     }
   }
   if (length > 0) {
-    number++;
-    yield { number, text: decodeLine(parts, length, number, maxLineBytes) };
+    const text = decodeLine(parts.splice(0), length, number + 1, maxLineBytes);
+    yield { number: number + 1, text };
   }
 }
 

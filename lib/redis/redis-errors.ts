@@ -15,6 +15,8 @@ export interface ErrorContext {
   readonly timeoutMs: number;
   /** The password, so that it can be scrubbed from any message that might echo it. */
   readonly password: string | undefined;
+  /** Whether the connection uses TLS (`rediss://` or `ssl`). */
+  readonly tls?: boolean;
   /** Whether the client is connected and ready right now. */
   isReady(): boolean;
   /** The last connection-level error ioredis reported, if any. */
@@ -56,14 +58,28 @@ export function translateRedisError(
   }
   const cause = context.lastConnectionError();
   const reason = cause ? `: ${redact(firstLine(cause.message), context)}` : '';
-  if (message === 'Command timed out') {
-    return new ConnectionError(
-      `Cannot reach Redis at ${context.target} within ${seconds} s${reason}`,
-    );
-  }
+  if (message === 'Command timed out') return notReachedWithinTimeout(context, reason);
   // Connection-level errors can echo ioredis internals (AUTH arguments): keep only the text.
   return new ConnectionError(
     `Cannot reach Redis at ${context.target}${reason || `: ${redact(firstLine(message), context)}`}`,
+  );
+}
+
+/**
+ * "Cannot reach Redis at X within N s", plus `reason` when known. Over TLS a silent timeout is
+ * most often a plain server: it waits for a command line that the TLS greeting never ends, so the
+ * message says so.
+ */
+export function notReachedWithinTimeout(
+  context: Pick<ErrorContext, 'target' | 'timeoutMs' | 'tls'>,
+  reason = '',
+): ConnectionError {
+  const hint =
+    context.tls === true && reason === ''
+      ? ': the TLS handshake did not finish (rediss:// or ssl was given; if the server does not serve TLS on this port, use redis://)'
+      : reason;
+  return new ConnectionError(
+    `Cannot reach Redis at ${context.target} within ${context.timeoutMs / 1000} s${hint}`,
   );
 }
 

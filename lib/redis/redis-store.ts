@@ -1,5 +1,4 @@
 import type { Cluster, Redis } from 'ioredis';
-import { ConnectionError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
@@ -8,7 +7,7 @@ import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
-import { translateRedisError, type ErrorContext } from './redis-errors.js';
+import { notReachedWithinTimeout, translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { storedText } from './stored-text.js';
 import {
@@ -97,6 +96,7 @@ export class RedisStore extends KvStore {
       target: this.config.target,
       timeoutMs: this.config.timeoutMs,
       password: this.config.password,
+      tls: this.config.tls !== undefined,
       isReady: () => this.client.status === 'ready',
       lastConnectionError: () => this.lastConnectionError,
     };
@@ -164,12 +164,7 @@ export class RedisStore extends KvStore {
       const onError = (error: unknown): void =>
         finish(translateRedisError(error, this.errors) as Error);
       const timer = setTimeout(
-        () =>
-          finish(
-            new ConnectionError(
-              `Cannot reach Redis at ${this.config.target} within ${this.config.timeoutMs / 1000} s`,
-            ),
-          ),
+        () => finish(notReachedWithinTimeout(this.errors)),
         this.config.timeoutMs,
       );
       this.client.on('ready', onReady);

@@ -10,6 +10,7 @@ import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { notReachedWithinTimeout, translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { storedText } from './stored-text.js';
+import { foreignTypeError, isForeignTypeMarker, isWrongTypeReply } from './foreign-types.js';
 import {
   formatAddress,
   resolveRedisOptions,
@@ -40,6 +41,12 @@ export interface RedisStoreStats extends KvStoreStats {
   topology: RedisTopology;
   /** The store's key prefix. */
   keyPrefix: string;
+  /**
+   * Indexed keys under the prefix that hold another Redis type (a list, a hash... written by
+   * another client). They are not in `totalKeys`; reading one rejects with a
+   * `DeserializationError` naming it; `delete` or `put` on the key clears it.
+   */
+  foreignKeys: number;
   /** Version of the server (on a cluster, of the first master). */
   redisVersion: string;
   /** Memory used by the server (on a cluster, by all masters together), as Redis formats it. */
@@ -118,7 +125,7 @@ export class RedisStore extends KvStore {
       getMany: (shard, members) => {
         const { dataPrefix } = this.shard(shard);
         const names = members.map((member) => dataPrefix + member);
-        return this.client.mgetBuffer(names);
+        return this.client.kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>;
       },
       put: (shard, member, value, ttlMs) => {
         const { dataPrefix, indexKey } = this.shard(shard);
@@ -184,7 +191,7 @@ export class RedisStore extends KvStore {
   }
 
   protected readRaw(key: string): Promise<RawValue | undefined> {
-    return this.guard(this.batcher.get(this.layout.shardOf(key), key));
+    return this.guard(this.batcher.get(this.layout.shardOf(key), key), key);
   }
 
   protected async readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
@@ -193,7 +200,9 @@ export class RedisStore extends KvStore {
       [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
         const { dataPrefix } = this.layout.shards[shardNumber] as Shard;
         const names = positions.map((i) => dataPrefix + (keys[i] as string));
-        const values = await this.guard<Array<RawValue | null>>(this.direct().mgetBuffer(names));
+        const values = await this.guard<Array<RawValue | null>>(
+          this.direct().kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>,
+        );
         positions.forEach((position, j) => {
           out[position] = values[j] ?? undefined;
         });
@@ -367,7 +376,16 @@ export class RedisStore extends KvStore {
 
   /** Values are read as bytes; a text serializer gets them as text once they proved to be UTF-8. */
   protected override decode(key: string, raw: RawValue): unknown {
+    // Reads that fold several keys into one script reply another Redis type as [type].
+    if (isForeignTypeMarker(raw)) throw foreignTypeError(key, raw[0]);
     return super.decode(key, this.binary ? raw : storedText(key, raw));
+  }
+
+  /** Rejects with the foreign-type error of `key`, naming the type it holds (an error path only). */
+  private async foreignTypeFailure(key: string): Promise<never> {
+    const name = this.layout.shardFor(key).dataPrefix + key;
+    const type = await this.client.type(name).catch(() => 'type other than a string');
+    throw foreignTypeError(key, type);
   }
 
   /** The client, once every queued get and put has been sent, so no command overtakes them. */
@@ -387,15 +405,17 @@ export class RedisStore extends KvStore {
         let cursor = '';
         let live = 0;
         let expiring = 0;
+        let foreign = 0;
         do {
-          const [next, l, e] = await this.guard(
+          const [next, l, e, f] = await this.guard(
             this.direct().kvCount(indexKey, cursor, SCAN_BATCH, dataPrefix),
           );
           cursor = next;
           live += l;
           expiring += e;
+          foreign += f;
         } while (cursor !== '');
-        return [live, expiring] as const;
+        return [live, expiring, foreign] as const;
       }),
     );
     const base = {
@@ -403,6 +423,7 @@ export class RedisStore extends KvStore {
       serializer: serializerName(this.serializer),
       totalKeys: counts.reduce((sum, [live]) => sum + live, 0),
       expiringKeys: counts.reduce((sum, [, expiring]) => sum + expiring, 0),
+      foreignKeys: counts.reduce((sum, [, , foreign]) => sum + foreign, 0),
       topology: this.topology,
       keyPrefix: this.config.keyPrefix,
     };
@@ -472,6 +493,7 @@ export class RedisStore extends KvStore {
       pending = withDeadline(command, this.config.timeoutMs);
     }
     return pending.catch((error: unknown) => {
+      if (key !== undefined && isWrongTypeReply(error)) return this.foreignTypeFailure(key);
       throw translateRedisError(error, this.errors, key);
     });
   }

@@ -17,6 +17,7 @@ export { richSerializer } from './serializers/rich-serializer.js';
 export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store-options.js';
 export { RedisStore, type RedisNodeStats, type RedisStoreStats } from './redis/redis-store.js';
+export { DEFAULT_MAX_VALUE_BYTES } from './redis/value-size.js';
 export type {
   RedisClusterOptions,
   RedisNodeAddress,

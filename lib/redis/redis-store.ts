@@ -10,6 +10,7 @@ import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { notReachedWithinTimeout, translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { storedText } from './stored-text.js';
+import { assertValueSize, resolveMaxValueBytes } from './value-size.js';
 import { foreignTypeError, isForeignTypeMarker, isWrongTypeReply } from './foreign-types.js';
 import {
   formatAddress,
@@ -85,6 +86,7 @@ export class RedisStore extends KvStore {
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
   private lastConnectionError: Error | undefined;
+  private readonly maxValueBytes: number;
 
   /**
    * Creates the store and starts connecting in the background. Throws `InvalidOptionsError` for
@@ -93,6 +95,7 @@ export class RedisStore extends KvStore {
   constructor(options: RedisStoreOptions = {}) {
     super(options ?? {});
     this.config = resolveRedisOptions(options);
+    this.maxValueBytes = resolveMaxValueBytes(options.maxValueBytes);
     this.topology = this.config.topology;
     this.binary = this.serializer.binary === true;
     this.layout =
@@ -372,6 +375,13 @@ export class RedisStore extends KvStore {
     }
     // Stops reconnection timers and rejects whatever still waits for a connection.
     if (client.status !== 'end') client.disconnect();
+  }
+
+  /** Serializes as every store does, then refuses a value over `maxValueBytes` before sending it. */
+  protected override encode(key: string, value: unknown): RawValue {
+    const raw = super.encode(key, value);
+    assertValueSize(key, raw, this.maxValueBytes);
+    return raw;
   }
 
   /** Values are read as bytes; a text serializer gets them as text once they proved to be UTF-8. */

@@ -19,6 +19,8 @@ export interface ErrorContext {
   readonly tls?: boolean;
   /** Whether the client is connected and ready right now. */
   isReady(): boolean;
+  /** Whether `close()` was called on the store. */
+  isClosed?(): boolean;
   /** The last connection-level error ioredis reported, if any. */
   lastConnectionError(): Error | undefined;
 }
@@ -58,6 +60,17 @@ export function translateRedisError(
   }
   const cause = context.lastConnectionError();
   const reason = cause ? `: ${redact(firstLine(cause.message), context)}` : '';
+  if (isConnectionLost(error)) {
+    // ioredis' own wording here names its options ("maxRetriesPerRequest"), not what happened.
+    if (context.isClosed?.() === true) {
+      return new ConnectionError(
+        `Redis at ${context.target} had not answered when the store was closed (close() waits at most ${seconds} s)`,
+      );
+    }
+    return new ConnectionError(
+      `Lost the connection to Redis at ${context.target} before it answered${reason}; the command may or may not have run`,
+    );
+  }
   if (message === 'Command timed out') return notReachedWithinTimeout(context, reason);
   // Connection-level errors can echo ioredis internals (AUTH arguments): keep only the text.
   return new ConnectionError(
@@ -81,6 +94,15 @@ export function notReachedWithinTimeout(
   return new ConnectionError(
     `Cannot reach Redis at ${context.target} within ${context.timeoutMs / 1000} s${hint}`,
   );
+}
+
+/**
+ * Whether ioredis failed a command because its connection closed: flushed by the reconnection
+ * logic (MaxRetriesPerRequestError), or by disconnect() ("Connection is closed.").
+ */
+function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'MaxRetriesPerRequestError' || error.message === 'Connection is closed.';
 }
 
 /** The first line of a message; Redis errors sometimes append script details. */

@@ -10,6 +10,7 @@ import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { notReachedWithinTimeout, translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { storedText } from './stored-text.js';
+import { settleBy } from './deadline.js';
 import { assertValueSize, resolveMaxValueBytes } from './value-size.js';
 import { foreignTypeError, isForeignTypeMarker, isWrongTypeReply } from './foreign-types.js';
 import {
@@ -108,6 +109,7 @@ export class RedisStore extends KvStore {
       password: this.config.password,
       tls: this.config.tls !== undefined,
       isReady: () => this.client.status === 'ready',
+      isClosed: () => this.isClosed,
       lastConnectionError: () => this.lastConnectionError,
     };
     this.client = createRedisClient(this.config);
@@ -356,22 +358,17 @@ export class RedisStore extends KvStore {
   }
 
   protected async closeRaw(): Promise<void> {
-    await this.sweeper.stop();
-    await Promise.allSettled(this.multiStep);
+    // One deadline for every step: a silent server must not cost a timeout per step.
+    const giveUpAt = Date.now() + this.config.timeoutMs;
+    await settleBy(Promise.allSettled([this.sweeper.stop(), ...this.multiStep]), giveUpAt);
     this.batcher.flush();
     const client = this.client;
     if (client.status === 'ready') {
       // QUIT must not overtake commands still waiting in an ioredis pipeline queue.
-      const giveUpAt = Date.now() + this.config.timeoutMs;
       while (client.autoPipelineQueueSize > 0 && Date.now() < giveUpAt) {
         await new Promise((resolve) => setImmediate(resolve));
       }
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, giveUpAt - Date.now()));
-      });
-      await Promise.race([client.quit().then(noop, noop), deadline]);
-      clearTimeout(timer);
+      await settleBy(client.quit(), giveUpAt);
     }
     // Stops reconnection timers and rejects whatever still waits for a connection.
     if (client.status !== 'end') client.disconnect();
@@ -517,10 +514,6 @@ export class RedisStore extends KvStore {
     operation.then(forget, forget);
     return operation;
   }
-}
-
-function noop(): void {
-  // Used where an outcome is deliberately not needed: the caller goes on either way.
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

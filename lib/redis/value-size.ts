@@ -1,5 +1,5 @@
 import { InvalidOptionsError, SerializationError } from '../core/errors.js';
-import { describe } from '../core/ttl.js';
+import { describeValue } from '../core/describe-value.js';
 import type { RawValue } from '../core/types.js';
 
 /**
@@ -14,7 +14,7 @@ export function resolveMaxValueBytes(option: unknown): number {
   if (option === undefined) return DEFAULT_MAX_VALUE_BYTES;
   if (typeof option !== 'number' || !Number.isSafeInteger(option) || option <= 0) {
     throw new InvalidOptionsError(
-      `maxValueBytes must be a positive integer of bytes; got ${describe(option)}`,
+      `maxValueBytes must be a positive integer of bytes; got ${describeValue(option)}`,
     );
   }
   return option;

@@ -8,8 +8,8 @@ import { fileAccessError } from '../file-error.js';
 import { plural } from '../plural.js';
 import { createProgress } from '../progress.js';
 import {
-  describeStore,
-  openStore,
+  describeStoreTarget,
+  connectStore,
   optionalInteger,
   stringFlag,
   STORE_FLAGS_HELP,
@@ -65,7 +65,7 @@ Examples:
               throw fileAccessError('read', file, error);
             })
           ).size;
-    const store = await openStore(storeOptions);
+    const store = await connectStore(storeOptions);
     // Created once the store is open: from here on readline listens for the stream's errors.
     const input: NodeJS.ReadableStream | ReadStream =
       file === undefined ? context.io.stdin : createReadStream(file);
@@ -91,7 +91,7 @@ Examples:
       });
       progress.stop();
       context.summary(
-        `imported ${plural(result.imported, 'key')} (${result.skipped} skipped) from ${file ?? 'stdin'} into ${describeStore(storeOptions)}`,
+        `imported ${plural(result.imported, 'key')} (${result.skipped} skipped) from ${file ?? 'stdin'} into ${describeStoreTarget(storeOptions)}`,
       );
       return EXIT_CODES.ok;
     } catch (error) {

@@ -8,6 +8,8 @@ import {
   StoreClosedError,
 } from './errors.js';
 import { compareKeys, keySuccessor } from './key-order.js';
+import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
+import { applyTelemetryOption } from './telemetry-option.js';
 import { describe, ttlToMilliseconds } from './ttl.js';
 import type {
   CommonStoreOptions,
@@ -55,6 +57,7 @@ export abstract class KvStore implements AsyncDisposable {
     this.serializer = resolveSerializer(options.serializer);
     this.defaultTtlMs =
       options.defaultTtl === undefined ? null : ttlToMilliseconds(options.defaultTtl, 'defaultTtl');
+    applyTelemetryOption(this, options.telemetry, () => this.describeTelemetryTarget());
   }
 
   /** Stores `value` under `key`, replacing any previous value and TTL. */
@@ -247,6 +250,11 @@ export abstract class KvStore implements AsyncDisposable {
   /** `await using store = createStore(...)` closes the store at the end of the block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** Where this store's operations go, for telemetry attributes; backends with a server say. */
+  protected describeTelemetryTarget(): TelemetryTarget {
+    return {};
   }
 
   /** Throws {@link StoreClosedError} after `close()`. */

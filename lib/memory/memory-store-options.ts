@@ -17,6 +17,7 @@ export interface MemoryStoreOptions extends CommonStoreOptions {
 export const MEMORY_STORE_OPTION_NAMES = [
   'serializer',
   'defaultTtl',
+  'telemetry',
   'maxEntries',
   'now',
   'sweepInterval',

@@ -4,12 +4,14 @@ import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { serializerName } from '../serializers/resolve-serializer.js';
+import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
+import { redisTelemetryTarget } from './redis-telemetry-target.js';
 import {
   formatAddress,
   resolveRedisOptions,
@@ -185,6 +187,10 @@ export class RedisStore extends KvStore {
   /** Counts this store's keys (walking its index) and reports server figures; see {@link RedisStoreStats}. */
   override async getStats(): Promise<RedisStoreStats> {
     return (await super.getStats()) as RedisStoreStats;
+  }
+
+  protected override describeTelemetryTarget(): TelemetryTarget {
+    return redisTelemetryTarget(this.config, () => this.client.status === 'ready');
   }
 
   protected readRaw(key: string): Promise<RawValue | undefined> {

@@ -36,18 +36,36 @@ interface OtelGlobals {
   metrics?: unknown;
 }
 
+/**
+ * The registration object once the API created it (it then lives as long as the process; the API
+ * only deletes properties from it). Until then, a keyed load from `globalThis` costs several times
+ * a plain property load, so it is repeated only every {@link RECHECK_EVERY} operations: an SDK
+ * registered after the first operations is picked up within that many operations.
+ */
+let globals: OtelGlobals | undefined;
+let sinceCheck = 0;
+const RECHECK_EVERY = 256;
+
+function otelGlobals(): OtelGlobals | undefined {
+  if (globals !== undefined) return globals;
+  if (sinceCheck-- > 0) return undefined;
+  sinceCheck = RECHECK_EVERY - 1;
+  globals = (globalThis as { [GLOBAL_KEY]?: OtelGlobals })[GLOBAL_KEY];
+  return globals;
+}
+
 /** True when an SDK registered a global tracer provider or meter provider. */
 export function sdkRegistered(): boolean {
-  const globals = (globalThis as { [GLOBAL_KEY]?: OtelGlobals })[GLOBAL_KEY];
-  return globals !== undefined && (globals.trace !== undefined || globals.metrics !== undefined);
+  const found = otelGlobals();
+  return found !== undefined && (found.trace !== undefined || found.metrics !== undefined);
 }
 
 /** True when an SDK registered a global tracer provider. */
 export function tracingRegistered(): boolean {
-  return (globalThis as { [GLOBAL_KEY]?: OtelGlobals })[GLOBAL_KEY]?.trace !== undefined;
+  return otelGlobals()?.trace !== undefined;
 }
 
 /** True when an SDK registered a global meter provider. */
 export function metricsRegistered(): boolean {
-  return (globalThis as { [GLOBAL_KEY]?: OtelGlobals })[GLOBAL_KEY]?.metrics !== undefined;
+  return otelGlobals()?.metrics !== undefined;
 }

@@ -2,7 +2,7 @@ import { instrumentStore } from '../telemetry/instrument-store.js';
 import type { TelemetryOption } from '../telemetry/telemetry-options.js';
 import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { InvalidOptionsError } from './errors.js';
-import { describe } from './ttl.js';
+import { describeValue } from './describe-value.js';
 
 const TELEMETRY_OPTION_NAMES = ['name', 'keyPrefixDelimiter', 'statsInterval'];
 
@@ -24,7 +24,7 @@ function parseTelemetryOption(option: unknown): false | Exclude<TelemetryOption,
   if (option === false) return false;
   if (option === null || typeof option !== 'object' || Array.isArray(option)) {
     throw new InvalidOptionsError(
-      `telemetry must be true, false or an object; got ${describe(option)}`,
+      `telemetry must be true, false or an object; got ${describeValue(option)}`,
     );
   }
   const record = option as Record<string, unknown>;
@@ -37,7 +37,7 @@ function parseTelemetryOption(option: unknown): false | Exclude<TelemetryOption,
   const { name, keyPrefixDelimiter, statsInterval } = record;
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
     throw new InvalidOptionsError(
-      `telemetry.name must be a non-empty string; got ${describe(name)}`,
+      `telemetry.name must be a non-empty string; got ${describeValue(name)}`,
     );
   }
   if (
@@ -45,7 +45,7 @@ function parseTelemetryOption(option: unknown): false | Exclude<TelemetryOption,
     (typeof keyPrefixDelimiter !== 'string' || keyPrefixDelimiter.length === 0)
   ) {
     throw new InvalidOptionsError(
-      `telemetry.keyPrefixDelimiter must be a non-empty string; got ${describe(keyPrefixDelimiter)}`,
+      `telemetry.keyPrefixDelimiter must be a non-empty string; got ${describeValue(keyPrefixDelimiter)}`,
     );
   }
   if (
@@ -53,7 +53,7 @@ function parseTelemetryOption(option: unknown): false | Exclude<TelemetryOption,
     (typeof statsInterval !== 'number' || !Number.isFinite(statsInterval) || statsInterval < 0)
   ) {
     throw new InvalidOptionsError(
-      `telemetry.statsInterval must be a number of seconds >= 0; got ${describe(statsInterval)}`,
+      `telemetry.statsInterval must be a number of seconds >= 0; got ${describeValue(statsInterval)}`,
     );
   }
   return {

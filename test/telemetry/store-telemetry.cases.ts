@@ -194,7 +194,7 @@ export function runStoreTelemetryCases(
       await store.clear();
       await store.close();
       expect(sdk.spans()).toEqual([]);
-      expect(collected.flatMap((metric) => metric.dataPoints)).toEqual([]);
+      expect(collected.flatMap((metric) => metric.dataPoints as unknown[])).toEqual([]);
     });
   });
 }

@@ -8,6 +8,7 @@ export const DASHBOARD_SCRIPT = String.raw`
   const fmt = new Intl.NumberFormat('en-US');
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
   const pct = (r) => (r * 100).toFixed(1) + '%';
+  const count = (n, one, many) => fmt.format(n) + ' ' + (n === 1 ? one : many);
   const ms = (v) => (v == null ? '–' : v < 1 ? v.toFixed(3) : v.toFixed(1));
   const charts = {};
   const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -72,8 +73,8 @@ export const DASHBOARD_SCRIPT = String.raw`
       const ratio = calls === 0 ? 0 : c.hits / calls;
       return '<div class="row method" data-method="' + esc(method) + '">' +
         '<div class="top"><span class="name">' + esc(method) + '</span>' +
-        '<span class="figures"><b class="ratio">' + pct(ratio) + '</b> · ' + fmt.format(c.hits) + ' hits · ' +
-        fmt.format(c.misses) + ' misses · ' + fmt.format(c.coalesced) + ' coalesced</span></div>' +
+        '<span class="figures"><b class="ratio">' + pct(ratio) + '</b> · ' + count(c.hits, 'hit', 'hits') + ' · ' +
+        count(c.misses, 'miss', 'misses') + ' · ' + fmt.format(c.coalesced) + ' coalesced</span></div>' +
         '<div class="bar"><span class="hit" style="width:' + ratio * 100 + '%"></span></div></div>';
     }).join('');
     const calls = cached.hits + cached.misses + cached.coalesced;

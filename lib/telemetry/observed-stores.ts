@@ -23,11 +23,15 @@ export interface ObservedStore {
  * closing must not be kept alive by its gauges.
  */
 const observed = new Set<WeakRef<ObservedStore>>();
+let added = 0;
+const SWEEP_EVERY = 1000;
 
 /** Adds a store to the gauges; the returned function removes it (called on close). */
 export function observeStore(store: ObservedStore): () => void {
   const ref = new WeakRef(store);
   observed.add(ref);
+  // Without a meter provider nothing collects, so stores dropped unclosed are swept here.
+  if (++added % SWEEP_EVERY === 0) observedStores();
   return () => {
     observed.delete(ref);
   };

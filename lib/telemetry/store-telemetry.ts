@@ -139,11 +139,12 @@ export class StoreTelemetry implements ObservedStore {
         count++;
         yield row;
       }
-      span?.setAttribute(ATTR.returnedRows, count);
     } catch (error) {
       this.failed(api, 'iterate', span, error, undefined);
       throw error;
     } finally {
+      // Also when the caller leaves the loop early: the rows it received.
+      span?.setAttribute(ATTR.returnedRows, count);
       span?.end();
     }
   }

@@ -19,7 +19,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       width: el.clientWidth, height: 180,
       legend: { live: false },
       axes: [
-        { stroke: '#8b98a9', grid: { stroke: '#243041' }, ticks: { stroke: '#243041' },
+        { stroke: '#8b98a9', grid: { stroke: '#243041' }, ticks: { stroke: '#243041' }, space: 90,
           values: (u, splits) => splits.map((v) => clock.format(new Date(v * 1000))) },
         { stroke: '#8b98a9', grid: { stroke: '#243041' }, ticks: { stroke: '#243041' }, size: 50 },
       ],

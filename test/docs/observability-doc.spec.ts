@@ -12,7 +12,7 @@ describe('docs/observability.md', () => {
     const source = readFileSync(resolve(repo, 'sample-app/src/telemetry/otel-sdk.ts'), 'utf8');
     const tested = /\/\/ docs:otel-sdk:start\n([\s\S]*?)\/\/ docs:otel-sdk:end/.exec(source)?.[1];
     expect(tested).toBeDefined();
-    expect(doc).toContain(`\`\`\`ts\n${tested}\`\`\``);
+    expect(doc).toContain(`\`\`\`ts otel-sdk.ts\n${tested}\`\`\``);
   });
 
   it('documents every metric, every attribute and the span of every contract operation', () => {

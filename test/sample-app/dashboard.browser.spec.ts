@@ -92,7 +92,7 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
     expect(await page.locator(`${row} .name`).textContent()).toBe('browser crawl');
     const processedWidth = await page
       .locator(`${row} .bar .ok`)
-      .evaluate((bar) => (bar as HTMLElement).style.width);
+      .evaluate((bar) => (bar as unknown as { style: { width: string } }).style.width);
     expect(processedWidth).toBe('30%');
 
     const { body: stats } = await http.get('/stats');
@@ -121,7 +121,9 @@ describe('the dashboard in a real browser (headless Chromium)', () => {
         external.push(req.url());
     });
     await page.goto(`${running.url}/dashboard`);
-    await page.waitForFunction(() => typeof (window as { uPlot?: unknown }).uPlot === 'function');
+    await page.waitForFunction(
+      () => typeof (globalThis as { uPlot?: unknown }).uPlot === 'function',
+    );
     expect(await page.locator('.uplot').count()).toBe(3);
     expect(external).toEqual([]);
   }, 30_000);

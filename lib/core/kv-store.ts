@@ -11,6 +11,7 @@ import { compareKeys, keySuccessor } from './key-order.js';
 import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { applyTelemetryOption } from './telemetry-option.js';
 import { describeValue } from './describe-value.js';
+import { optionTtlToMilliseconds } from './option-ttl.js';
 import { ttlToMilliseconds } from './ttl.js';
 import type {
   CommonStoreOptions,
@@ -57,7 +58,9 @@ export abstract class KvStore implements AsyncDisposable {
   protected constructor(options: CommonStoreOptions) {
     this.serializer = resolveSerializer(options.serializer);
     this.defaultTtlMs =
-      options.defaultTtl === undefined ? null : ttlToMilliseconds(options.defaultTtl, 'defaultTtl');
+      options.defaultTtl === undefined
+        ? null
+        : optionTtlToMilliseconds(options.defaultTtl, 'defaultTtl');
     applyTelemetryOption(this, options.telemetry, () => this.describeTelemetryTarget());
   }
 

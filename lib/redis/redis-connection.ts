@@ -60,13 +60,18 @@ export interface ScriptCommands {
     count: number,
     prefix: string,
   ): Promise<[string, number, number]>;
-  /** Counts live and expiring keys among `count` after cursor; resolves [next cursor, live, expiring]. */
+  /**
+   * Counts live, expiring and foreign-type keys among `count` after cursor; resolves
+   * [next cursor, live, expiring, foreign].
+   */
   kvCount(
     index: Buffer,
     cursor: string,
     count: number,
     prefix: string,
-  ): Promise<[string, number, number]>;
+  ): Promise<[string, number, number, number]>;
+  /** The Redis type of each of `count` data keys (`'none'` when missing). */
+  kvTypes(count: number, ...keys: string[]): Promise<string[]>;
   /** Deletes up to `count` indexed keys; resolves [live keys deleted, members visited]. */
   kvClear(index: Buffer, count: number, prefix: string): Promise<[number, number]>;
 }

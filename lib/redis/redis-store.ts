@@ -7,6 +7,9 @@ import { serializerName } from '../serializers/resolve-serializer.js';
 import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
+import { createNearCache } from './near-cache/create-near-cache.js';
+import type { NearCache, NearCacheStats, TimedRaw } from './near-cache/near-cache.js';
+import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
@@ -48,6 +51,8 @@ export interface RedisStoreStats extends KvStoreStats {
   usedMemoryBytes: number;
   /** On a cluster: one entry per master; absent otherwise. */
   nodes?: RedisNodeStats[];
+  /** With the `nearCache` option: its hits, misses, invalidations and flushes; absent otherwise. */
+  nearCache?: NearCacheStats;
 }
 
 /** Index members one stats or clear script call handles. */
@@ -73,7 +78,8 @@ export class RedisStore extends KvStore {
   private readonly layout: KeyLayout;
   private readonly client: RedisClient;
   private readonly sweeper: IndexSweeper;
-  private readonly batcher: CommandBatcher;
+  private readonly batcher: CommandBatcher<RawValue | TimedRaw>;
+  private readonly near: NearCache | undefined;
   private readonly errors: ErrorContext;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
@@ -109,14 +115,18 @@ export class RedisStore extends KvStore {
     this.client.on('ready', () => {
       this.lastConnectionError = undefined;
     });
-    this.batcher = new CommandBatcher({
+    this.near =
+      this.config.nearCache && createNearCache(this.config, this.config.nearCache, this.client);
+    this.batcher = new CommandBatcher<RawValue | TimedRaw>({
       get: (shard, member) => {
         const name = this.shard(shard).dataPrefix + member;
+        if (this.near) return fetchTimed(this.client, name, this.binary);
         return this.binary ? this.client.getBuffer(name) : this.client.get(name);
       },
       getMany: (shard, members) => {
         const { dataPrefix } = this.shard(shard);
         const names = members.map((member) => dataPrefix + member);
+        if (this.near) return fetchTimedMany(this.client, names, this.binary);
         return this.binary ? this.client.mgetBuffer(names) : this.client.mget(names);
       },
       put: (shard, member, value, ttlMs) => {
@@ -187,11 +197,25 @@ export class RedisStore extends KvStore {
     return (await super.getStats()) as RedisStoreStats;
   }
 
-  protected readRaw(key: string): Promise<RawValue | undefined> {
-    return this.guard(this.batcher.get(this.layout.shardOf(key), key));
+  protected readRaw(key: string): RawValue | Promise<RawValue | undefined> {
+    const near = this.near;
+    if (near === undefined) {
+      // Without the near cache the batcher's reads bring raw values.
+      return this.guard(this.batcher.get(this.layout.shardOf(key), key) as Promise<RawValue>);
+    }
+    return (
+      near.hit(key) ??
+      this.guard(
+        near.read(
+          key,
+          (k) => this.batcher.get(this.layout.shardOf(k), k) as Promise<TimedRaw | undefined>,
+        ),
+      )
+    );
   }
 
   protected async readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
+    if (this.near) return this.near.readMany(keys, (missing) => this.fetchManyTimed(missing));
     const out = new Array<RawValue | undefined>(keys.length);
     await Promise.all(
       [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
@@ -209,10 +233,20 @@ export class RedisStore extends KvStore {
   }
 
   protected writeRaw(key: string, raw: RawValue, ttlMs: number | null): Promise<void> {
-    return this.guard(this.batcher.put(this.layout.shardOf(key), key, raw, ttlMs ?? 0));
+    return this.ownWrite([key], () =>
+      this.guard(this.batcher.put(this.layout.shardOf(key), key, raw, ttlMs ?? 0)),
+    );
   }
 
   protected async writeManyRaw(
+    entries: ReadonlyArray<[string, RawValue]>,
+    ttlMs: number | null,
+  ): Promise<void> {
+    const keys = this.near ? entries.map(([key]) => key) : [];
+    await this.ownWrite(keys, () => this.writeEntries(entries, ttlMs));
+  }
+
+  private async writeEntries(
     entries: ReadonlyArray<[string, RawValue]>,
     ttlMs: number | null,
   ): Promise<void> {
@@ -236,8 +270,10 @@ export class RedisStore extends KvStore {
     ttlMs: number | null,
   ): Promise<boolean> {
     const shard = this.layout.shardFor(key);
-    const stored = await this.guard(
-      this.direct().kvPutIfAbsent(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
+    const stored = await this.ownWrite([key], () =>
+      this.guard(
+        this.direct().kvPutIfAbsent(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
+      ),
     );
     return stored === 1;
   }
@@ -250,29 +286,35 @@ export class RedisStore extends KvStore {
     const shard = this.layout.shardFor(key);
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
-    const text = await this.guard(
-      this.direct().kvIncrement(
-        shard.dataPrefix + key,
-        shard.indexKey,
+    const text = await this.ownWrite([key], () =>
+      this.guard(
+        this.direct().kvIncrement(
+          shard.dataPrefix + key,
+          shard.indexKey,
+          key,
+          String(by),
+          ttlArg,
+          this.defaultTtlMs ?? 0,
+        ),
         key,
-        String(by),
-        ttlArg,
-        this.defaultTtlMs ?? 0,
       ),
-      key,
     );
     return Number(text);
   }
 
   protected async deleteRaw(key: string): Promise<boolean> {
     const shard = this.layout.shardFor(key);
-    const removed = await this.guard(
-      this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key),
+    const removed = await this.ownWrite([key], () =>
+      this.guard(this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key)),
     );
     return removed === 1;
   }
 
   protected async deleteManyRaw(keys: readonly string[]): Promise<number> {
+    return this.ownWrite(keys, () => this.deleteKeys(keys));
+  }
+
+  private async deleteKeys(keys: readonly string[]): Promise<number> {
     const counts = await Promise.all(
       [...this.layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
         const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
@@ -327,6 +369,10 @@ export class RedisStore extends KvStore {
   }
 
   protected clearRaw(): Promise<number> {
+    return this.ownWrite(null, () => this.clearKeys());
+  }
+
+  private clearKeys(): Promise<number> {
     return this.track(
       Promise.all(
         this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
@@ -352,6 +398,7 @@ export class RedisStore extends KvStore {
   }
 
   protected async closeRaw(): Promise<void> {
+    this.near?.close();
     await this.sweeper.stop();
     await Promise.allSettled(this.multiStep);
     this.batcher.flush();
@@ -371,6 +418,36 @@ export class RedisStore extends KvStore {
     }
     // Stops reconnection timers and rejects whatever still waits for a connection.
     if (client.status !== 'end') client.disconnect();
+  }
+
+  /**
+   * Runs an own write of `keys` (null: every key), dropping them from the near cache when it is
+   * issued and again when it settles: a read sent before the write cannot fill the old value in.
+   */
+  private ownWrite<T>(keys: readonly string[] | null, write: () => Promise<T>): Promise<T> {
+    const near = this.near;
+    if (near === undefined) return write();
+    const forget = (): void => (keys === null ? near.forgetAll() : near.forget(keys));
+    forget();
+    const pending = write();
+    pending.then(forget, forget);
+    return pending;
+  }
+
+  /** Values and TTLs of `keys` from Redis, one pipeline per shard, in order. */
+  private async fetchManyTimed(keys: readonly string[]): Promise<Array<TimedRaw | undefined>> {
+    const out = new Array<TimedRaw | undefined>(keys.length);
+    await Promise.all(
+      [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
+        const { dataPrefix } = this.shard(shardNumber);
+        const names = positions.map((i) => dataPrefix + (keys[i] as string));
+        const values = await this.guard(fetchTimedMany(this.direct(), names, this.binary));
+        positions.forEach((position, j) => {
+          out[position] = values[j] ?? undefined;
+        });
+      }),
+    );
+    return out;
   }
 
   /** The client, once every queued get and put has been sent, so no command overtakes them. */
@@ -408,6 +485,7 @@ export class RedisStore extends KvStore {
       expiringKeys: counts.reduce((sum, [, expiring]) => sum + expiring, 0),
       topology: this.topology,
       keyPrefix: this.config.keyPrefix,
+      ...(this.near && { nearCache: this.near.stats() }),
     };
     if (this.topology !== 'cluster') {
       const info = await this.nodeInfo(this.client as Redis);

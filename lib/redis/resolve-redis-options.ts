@@ -3,6 +3,10 @@ import { InvalidOptionsError } from '../core/errors.js';
 import { describe } from '../core/ttl.js';
 import { assertKnownOptions } from '../core/validation.js';
 import {
+  resolveNearCacheOptions,
+  type ResolvedNearCacheConfig,
+} from './near-cache/near-cache-options.js';
+import {
   REDIS_STORE_OPTION_NAMES,
   type RedisNodeAddress,
   type RedisStoreOptions,
@@ -60,6 +64,8 @@ export interface ResolvedRedisConfig {
   sweepIntervalMs: number;
   /** What error messages call the server: `host:port`, or a list for Sentinel and Cluster. */
   target: string;
+  /** Near-cache settings, or undefined when it is off. */
+  nearCache: ResolvedNearCacheConfig | undefined;
 }
 
 /**
@@ -127,6 +133,7 @@ export function resolveRedisOptions(input: RedisStoreOptions | undefined): Resol
     maxConnections,
     keyPrefix,
     sweepIntervalMs: Math.max(1, Math.round(sweepInterval * 1000)),
+    nearCache: resolveNearCacheOptions(options.nearCache),
   };
 
   if (options.cluster !== undefined) {

@@ -89,7 +89,11 @@ describe('Redis near cache: reads', () => {
   });
 
   it('is off unless the nearCache option is given', async () => {
-    const store = new RedisStore({ host: LOOPBACK, port: server.port, keyPrefix: uniquePrefix('off') });
+    const store = new RedisStore({
+      host: LOOPBACK,
+      port: server.port,
+      keyPrefix: uniquePrefix('off'),
+    });
     stores.push(store);
     await store.put('k', 1);
     await store.get('k');
@@ -157,7 +161,9 @@ describe('Redis near cache: coherence with other clients', () => {
         await store.get('config');
         expect(await store.get('config')).toEqual({ v: round - 1 });
         await redisCli(server.port, 'set', `${prefix}config`, cliValue({ v: round }));
-        delays.push(await expectFreshWithinWindow(store, 'config', { v: round }, performance.now()));
+        delays.push(
+          await expectFreshWithinWindow(store, 'config', { v: round }, performance.now()),
+        );
       }
       const stats = await nearStats(store);
       expect(stats.invalidations).toBeGreaterThanOrEqual(5);

@@ -30,7 +30,12 @@ export async function startPeer(options: RedisStoreOptions): Promise<PeerStore> 
     waiting.clear();
   });
   createInterface({ input: child.stdout }).on('line', (line) => {
-    const message = JSON.parse(line) as { id: number; ok: boolean; value?: unknown; error?: string };
+    const message = JSON.parse(line) as {
+      id: number;
+      ok: boolean;
+      value?: unknown;
+      error?: string;
+    };
     const pending = waiting.get(message.id);
     waiting.delete(message.id);
     if (message.ok) pending?.resolve(message.value);

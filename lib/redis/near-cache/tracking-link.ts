@@ -48,6 +48,9 @@ export class TrackingLink {
       if (String(channel) !== INVALIDATION_CHANNEL) return;
       listener.invalidate(Array.isArray(payload) ? (payload as Buffer[]) : null);
     });
+    // Without a listener ioredis reports every failed reconnection as unhandled; a failure
+    // shows up as 'close' too, which is what matters here.
+    this.listen(subscriber, 'error', ignore);
     this.listen(subscriber, 'close', () => this.lost('subscriber'));
     this.listen(subscriber, 'ready', () => void this.subscribe());
     this.listen(data, 'close', () => this.lost('data'));

@@ -29,6 +29,12 @@ export type {
 } from './redis/near-cache/near-cache-options.js';
 export type { NearCacheStats } from './redis/near-cache/near-cache.js';
 export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
+export {
+  kvStoreOptionsFromEnv,
+  KV_STORE_ENV,
+  type KvStoreEnvOptions,
+  type KvStoreEnvSource,
+} from './kv-store-env.js';
 export * from './nest/index.js';
 export {
   KeyvKvStoreAdapter,

@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../../core/errors.js';
-import { describe } from '../../core/ttl.js';
+import { describeValue } from '../../core/describe-value.js';
 import { assertKnownOptions } from '../../core/validation.js';
 
 /**
@@ -37,19 +37,19 @@ export function resolveNearCacheOptions(value: unknown): ResolvedNearCacheConfig
   if (value === undefined) return undefined;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidOptionsError(
-      `nearCache must be an object { maxEntries }; got ${describe(value)}`,
+      `nearCache must be an object { maxEntries }; got ${describeValue(value)}`,
     );
   }
   assertKnownOptions(value, ['maxEntries', 'mode'], 'nearCache options', InvalidOptionsError);
   const { maxEntries, mode = 'default' } = value as { maxEntries?: unknown; mode?: unknown };
   if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     throw new InvalidOptionsError(
-      `nearCache.maxEntries must be a positive integer; got ${describe(maxEntries)}`,
+      `nearCache.maxEntries must be a positive integer; got ${describeValue(maxEntries)}`,
     );
   }
   if (!(MODES as readonly unknown[]).includes(mode)) {
     throw new InvalidOptionsError(
-      `nearCache.mode must be 'default' or 'broadcast'; got ${describe(mode)}`,
+      `nearCache.mode must be 'default' or 'broadcast'; got ${describeValue(mode)}`,
     );
   }
   return { maxEntries, mode: mode as NearCacheTrackingMode };

@@ -1,3 +1,4 @@
+import { NEAR_CACHE_TARGETS } from './near-cache-cases.js';
 import { pairedRatio, type RunResults } from './results.js';
 
 /** A target from the benchmark issue, checked against the figures of one run. */
@@ -107,6 +108,7 @@ export const TARGETS: Target[] = [
     'plain SET',
     1.4,
   ),
+  ...NEAR_CACHE_TARGETS,
 ];
 
 /** Time ratio of a @Cached hit to a peer, from rates: time = 1 / rate. */

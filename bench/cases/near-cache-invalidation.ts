@@ -51,7 +51,7 @@ async function measure(mode: NearCacheTrackingMode): Promise<number[]> {
     if ((await a.get('hot')) !== previous) throw new Error('A did not read the previous value');
     const ack = nextReply();
     b.send({ key: 'hot', value: sample });
-    let goneAt = 0n;
+    let goneAt: bigint;
     for (;;) {
       const startedAt = process.hrtime.bigint();
       if ((await a.get('hot')) === sample) {

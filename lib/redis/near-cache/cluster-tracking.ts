@@ -99,6 +99,8 @@ export class ClusterTracking implements TrackingSource {
       changed = true;
     }
     if (changed) this.listener.down();
+    // The cluster may turn ready after every link came up: the near cache re-reads isUp.
+    this.listener.up();
   }
 
   private currentOwners(): string {

@@ -20,8 +20,9 @@ export function createNearCache(
 ): NearCache {
   const cluster = config.topology === 'cluster';
   const cache = new NearCache(near, userKeyOfName(config.keyPrefix, cluster));
-  const modeArgs =
-    near.mode === 'broadcast' ? ['BCAST', 'PREFIX', config.keyPrefix] : ([] as string[]);
+  // Without a key prefix, broadcast covers every key of the database.
+  const prefixArgs = config.keyPrefix === '' ? [] : ['PREFIX', config.keyPrefix];
+  const modeArgs = near.mode === 'broadcast' ? ['BCAST', ...prefixArgs] : [];
   // Unique, so the data connection can check that its redirect target is this store's subscriber.
   const name = `nestjs-kv-store:invalidations:${randomBytes(6).toString('hex')}`;
   if (cluster) {

@@ -333,6 +333,22 @@ describe('Redis near cache: lost connections', () => {
     await expectFreshWithinWindow(store, 'k', 'v3', performance.now());
   });
 
+  it('replaces an invalidation connection that stays open but stops answering, emptying the near cache', async () => {
+    const { store, prefix } = await open({ timeout: 1 }, true);
+    await store.put('k', 'v1');
+    await store.get('k');
+    const before = await nearStats(store);
+    // A partition without resets: the subscriber's messages and ping answers never arrive.
+    proxy.hold((chunk) => isInvalidationMessage(chunk) || chunk.includes('$4\r\npong\r\n'), 60_000);
+    await redisCli(server.port, 'set', `${prefix}k`, cliValue('v2'));
+    await waitUntil(
+      async () => (await nearStats(store)).flushes > before.flushes,
+      10_000,
+      'the silent connection to be replaced',
+    );
+    expect(await store.get('k')).toBe('v2');
+  });
+
   it('empties and bypasses the near cache when its data connection is killed', async () => {
     const { store, prefix } = await open();
     await store.put('k', 'v1');

@@ -6,13 +6,23 @@ export const INVALIDATION_CHANNEL = '__redis__:invalidate';
 /** Pause before retrying to establish tracking after a failed attempt, in milliseconds. */
 const RETRY_DELAY_MS = 200;
 
+/**
+ * How often an up link pings its subscriber, in milliseconds. A connection that stays open but
+ * delivers nothing (a network partition without resets) would otherwise only be noticed when TCP
+ * gives up; a ping that gets no answer within the store's `timeout` reconnects it, which flushes.
+ */
+const HEALTH_CHECK_INTERVAL_MS = 1000;
+
 /** What a link reports to the near cache. */
 export interface TrackingLinkListener {
   /** Redis key names changed on the server, or null: everything (FLUSHALL, FLUSHDB). */
   invalidate(names: readonly Buffer[] | null): void;
   /** The link can no longer vouch for cached values: a connection closed or tracking is not set. */
   down(): void;
-  /** Tracking is confirmed: every read the data connection sends from now on is tracked. */
+  /**
+   * A link confirmed tracking (every read its data connection sends from now on is tracked), or
+   * the readiness of the links may have changed: the near cache re-reads whether all are up.
+   */
   up(): void;
 }
 
@@ -32,6 +42,8 @@ export class TrackingLink {
   /** Bumped when the data connection closes. */
   private dataEpoch = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private pinging = false;
   private readonly detach: Array<() => void> = [];
 
   constructor(
@@ -71,6 +83,7 @@ export class TrackingLink {
     this.closed = true;
     this.isUpNow = false;
     clearTimeout(this.retryTimer);
+    clearInterval(this.healthTimer);
     for (const off of this.detach) off();
     this.subscriber.disconnect();
   }
@@ -88,6 +101,8 @@ export class TrackingLink {
       this.dataEpoch++;
     }
     this.isUpNow = false;
+    clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
     this.listener.down();
   }
 
@@ -131,10 +146,30 @@ export class TrackingLink {
         return;
       }
       this.isUpNow = true;
+      this.watchHealth();
       this.listener.up();
     } catch {
       if (current()) this.retryLater();
     }
+  }
+
+  /** Pings the subscriber while the link is up; no answer in time: reconnect (and so flush). */
+  private watchHealth(): void {
+    clearInterval(this.healthTimer);
+    const epoch = this.subscriberEpoch;
+    this.healthTimer = setInterval(() => {
+      if (this.pinging) return;
+      this.pinging = true;
+      this.subscriber
+        .ping()
+        .catch(() => {
+          if (!this.closed && epoch === this.subscriberEpoch) this.subscriber.disconnect(true);
+        })
+        .finally(() => {
+          this.pinging = false;
+        });
+    }, HEALTH_CHECK_INTERVAL_MS);
+    this.healthTimer.unref();
   }
 
   private retryLater(): void {

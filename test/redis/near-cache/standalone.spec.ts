@@ -393,7 +393,8 @@ function delta(
   const out: Record<string, number> = {};
   for (const [name, count] of Object.entries(after)) {
     const added = count - (before[name] ?? 0);
-    if (added > 0 && name !== 'info' && name !== 'pttl') out[name] = added;
+    // INFO is the measurement's own; PTTL rides with each GET; PING is the subscriber's health check.
+    if (added > 0 && !['info', 'pttl', 'ping'].includes(name)) out[name] = added;
   }
   return out;
 }

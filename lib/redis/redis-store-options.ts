@@ -66,6 +66,13 @@ export interface RedisStoreOptions extends CommonStoreOptions {
    * (`CLIENT TRACKING`); off when omitted. See `docs/near-cache.md`.
    */
   nearCache?: NearCacheOptions;
+  /**
+   * Largest serialized value a write may send, in bytes (default 64 MiB). A larger value rejects
+   * that call with a `SerializationError` naming the key before anything is sent; other calls are
+   * unaffected. Redis itself refuses values over `proto-max-bulk-len` (512 MB) by dropping the
+   * connection, failing every call in flight.
+   */
+  maxValueBytes?: number;
 }
 
 /** Every option name the Redis store accepts, for unknown-option errors. */
@@ -88,4 +95,5 @@ export const REDIS_STORE_OPTION_NAMES = [
   'cluster',
   'sweepInterval',
   'nearCache',
+  'maxValueBytes',
 ] as const;

@@ -5,7 +5,7 @@ import type { TrackingLinkListener } from './tracking-link.js';
 
 /** A value read from Redis with its remaining TTL, as the near cache needs it to fill. */
 export interface TimedRaw {
-  /** The serialized value. */
+  /** The serialized value (or the store's foreign-type marker, which is never cached). */
   raw: RawValue;
   /** `PTTL` of the key in the same round trip: -1 no expiry, -2 gone, else milliseconds. */
   pttlMs: number;
@@ -66,6 +66,8 @@ export class NearCache {
     private readonly config: ResolvedNearCacheConfig,
     /** Maps a Redis key name from an invalidation to the store's user key (undefined: not ours). */
     private readonly keyOfName: (name: string) => string | undefined,
+    /** What to hold for a value read from Redis (such as its text), or undefined: do not hold it. */
+    private readonly keep: (key: string, raw: RawValue) => RawValue | undefined,
   ) {
     this.entries = new NearEntries(config.maxEntries);
   }
@@ -165,9 +167,14 @@ export class NearCache {
       this.entries.release(claim);
       return;
     }
+    const kept = this.keep(claim.key, fetched.raw);
+    if (kept === undefined) {
+      this.entries.release(claim);
+      return;
+    }
     // Counting from before the request was sent, the local copy expires no later than Redis'.
     const expiresAt = fetched.pttlMs === -1 ? 0 : sentAt + fetched.pttlMs;
-    this.entries.fill(claim, fetched.raw, expiresAt);
+    this.entries.fill(claim, kept, expiresAt);
   }
 
   /** Drops `keys` for an own write (called when it is issued and again when it settles). */

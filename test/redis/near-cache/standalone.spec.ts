@@ -150,6 +150,19 @@ describe('Redis near cache: reads', () => {
   });
 });
 
+describe('Redis near cache: values it must not hold', () => {
+  it('a key another client filled with a hash fails get and getMany as without the near cache', async () => {
+    const { store, prefix } = await open();
+    await store.put('good', 1);
+    await redisCli(server.port, 'hset', `${prefix}alien`, 'field', 'value');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await expect(store.get('alien')).rejects.toThrow(/holds a Redis hash/);
+      await expect(store.getMany(['good', 'alien'])).rejects.toThrow(/holds a Redis hash/);
+    }
+    expect((await nearStats(store)).entries).toBe(1);
+  });
+});
+
 describe('Redis near cache: coherence with other clients', () => {
   it.each(['default', 'broadcast'] as const)(
     'a write by redis-cli replaces what the near cache serves (%s tracking)',

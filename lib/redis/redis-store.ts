@@ -3,6 +3,7 @@ import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
+import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, type Shard } from './key-layout.js';
@@ -13,6 +14,7 @@ import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
 import { notReachedWithinTimeout, translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
+import { redisTelemetryTarget } from './redis-telemetry-target.js';
 import { storedText } from './stored-text.js';
 import { readMany } from './read-many.js';
 import { settleBy } from './deadline.js';
@@ -169,6 +171,10 @@ export class RedisStore extends KvStore {
   /** Counts this store's keys (walking its index) and reports server figures; see {@link RedisStoreStats}. */
   override async getStats(): Promise<RedisStoreStats> {
     return (await super.getStats()) as RedisStoreStats;
+  }
+
+  protected override describeTelemetryTarget(): TelemetryTarget {
+    return redisTelemetryTarget(this.config, () => this.client.status === 'ready');
   }
 
   protected readRaw(key: string): RawValue | Promise<RawValue | undefined> {

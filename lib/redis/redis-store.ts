@@ -2,13 +2,14 @@ import type { Cluster, Redis } from 'ioredis';
 import { ConnectionError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
+import { formatStoredNumber, incrementOverflowError } from '../core/stored-number.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { serializerName } from '../serializers/resolve-serializer.js';
 import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
-import { translateRedisError, type ErrorContext } from './redis-errors.js';
+import { isOverflowReply, translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import {
   formatAddress,
@@ -251,14 +252,18 @@ export class RedisStore extends KvStore {
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
     const text = await this.guard(
-      this.direct().kvIncrement(
-        shard.dataPrefix + key,
-        shard.indexKey,
-        key,
-        String(by),
-        ttlArg,
-        this.defaultTtlMs ?? 0,
-      ),
+      this.direct()
+        .kvIncrement(
+          shard.dataPrefix + key,
+          shard.indexKey,
+          key,
+          formatStoredNumber(by),
+          ttlArg,
+          this.defaultTtlMs ?? 0,
+        )
+        .catch((error: unknown) => {
+          throw isOverflowReply(error) ? incrementOverflowError(key) : error;
+        }),
       key,
     );
     return Number(text);

@@ -9,6 +9,7 @@ import {
   type CommonStoreOptions,
 } from '../../lib/index.js';
 import { sleep } from '../support/sleep.js';
+import { describeIncrementContract } from './increment.conformance.js';
 
 /** Creates a fresh, empty store for one test; the suite closes it afterwards. */
 export type StoreFactory = (options: CommonStoreOptions) => KvStore | Promise<KvStore>;
@@ -326,6 +327,8 @@ export function runKvStoreConformance(label: string, factory: StoreFactory): voi
         expect(await store.exists('k')).toBe(false);
       });
     });
+
+    describeIncrementContract(() => store, open);
 
     describe('batch operations', () => {
       it('getMany returns values in the order of the keys, undefined where missing', async () => {

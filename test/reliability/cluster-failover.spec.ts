@@ -22,6 +22,11 @@ const NODE_TIMEOUT_MS = 1000;
 const TIMEOUT_SECONDS = 1;
 const SETTLE_BOUND_MS = TIMEOUT_SECONDS * 1000 + 1000;
 const RECOVERY_BOUND_MS = 20_000;
+/**
+ * The Guarantees page's bound: every shard answers again within `cluster-node-timeout` plus 5 s of
+ * the kill (measured 2.4-2.8 s); RECOVERY_BOUND_MS is only how long the test waits at most.
+ */
+const STATED_RECOVERY_MS = NODE_TIMEOUT_MS + 5000;
 const KEYS_BEFORE = 1000;
 const WORKERS = 8;
 
@@ -129,6 +134,7 @@ describe('Redis Cluster: a master killed with SIGKILL during load', () => {
           `${lostBeforeRecovery} of ${acknowledged.filter(({ at }) => at < killedAt).length} writes acknowledged in the last moments before the kill were lost (async replication); replica promoted (${promotedAfterMs} ms)`,
       );
 
+      expect(recoveryMs).toBeLessThan(STATED_RECOVERY_MS);
       expect(rows).toHaveLength(KEYS_BEFORE);
       expect(rows).toEqual(before.map(([key, value]) => [key, value]));
       expect(lostAfterRecovery).toEqual([]);

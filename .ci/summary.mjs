@@ -1,12 +1,15 @@
 // Prints what a run left out (skipped tests, suites that failed to load), then the closing line
 // `N passed, N failed`, which stays the last line of the CI output. Exits 1 when a suite failed
 // to load, even if Jest's own exit code did not say so.
-const results = require(require('node:path').resolve(process.argv[2]));
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+const results = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
 const skipped = [];
 const unloaded = [];
 for (const suite of results.testResults) {
-  const file = require('node:path').relative(process.cwd(), suite.name);
+  const file = relative(process.cwd(), suite.name);
   for (const test of suite.assertionResults) {
     if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') {
       skipped.push(`${file}: ${test.fullName} (${test.status})`);

@@ -23,6 +23,7 @@ export type {
   RedisStoreOptions,
 } from './redis/redis-store-options.js';
 export type { RedisTopology } from './redis/resolve-redis-options.js';
+export type { RedisDurabilityOptions } from './redis/durability.js';
 export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
 export * from './nest/index.js';
 export {

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { CommonStoreOptions } from '../core/types.js';
+import type { RedisDurabilityOptions } from './durability.js';
 
 /** Address of one Redis server or Sentinel; `host` defaults to `'localhost'`, `port` to the role's usual port. */
 export interface RedisNodeAddress {
@@ -60,6 +61,11 @@ export interface RedisStoreOptions extends CommonStoreOptions {
   cluster?: RedisClusterOptions;
   /** Seconds (default 1) between background sweeps that prune expired keys from the range index. */
   sweepInterval?: number;
+  /**
+   * Confirm every write on `replicas` replicas (`WAIT`) within `timeout` seconds before it
+   * resolves, so that a failover cannot lose it; see {@link RedisDurabilityOptions}.
+   */
+  durability?: RedisDurabilityOptions;
 }
 
 /** Every option name the Redis store accepts, for unknown-option errors. */
@@ -81,4 +87,5 @@ export const REDIS_STORE_OPTION_NAMES = [
   'name',
   'cluster',
   'sweepInterval',
+  'durability',
 ] as const;

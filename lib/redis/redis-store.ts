@@ -6,6 +6,7 @@ import { formatStoredNumber, incrementOverflowError } from '../core/stored-numbe
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { serializerName } from '../serializers/resolve-serializer.js';
 import { CommandBatcher } from './command-batcher.js';
+import { DurableWrites, resolveDurability } from './durability.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
@@ -78,6 +79,8 @@ export class RedisStore extends KvStore {
   private readonly errors: ErrorContext;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
+  /** Set with the `durability` option: confirms each write with WAIT. */
+  private readonly durableWrites: DurableWrites | undefined;
   private lastConnectionError: Error | undefined;
 
   /**
@@ -100,7 +103,14 @@ export class RedisStore extends KvStore {
       isReady: () => this.client.status === 'ready',
       lastConnectionError: () => this.lastConnectionError,
     };
+    const durability = resolveDurability(options?.durability, this.config.timeoutMs);
     this.client = createRedisClient(this.config);
+    this.durableWrites =
+      durability &&
+      new DurableWrites(durability, {
+        target: this.config.target,
+        connectionOf: (shard) => this.connectionOf(shard),
+      });
     const remember = (error: Error): void => {
       this.lastConnectionError = error;
     };
@@ -122,11 +132,13 @@ export class RedisStore extends KvStore {
       },
       put: (shard, member, value, ttlMs) => {
         const { dataPrefix, indexKey } = this.shard(shard);
-        return this.client.kvPut(dataPrefix + member, indexKey, member, value, ttlMs);
+        const write = this.client.kvPut(dataPrefix + member, indexKey, member, value, ttlMs);
+        return this.durable(shard, write, [member]);
       },
       putMany: (shard, triples) => {
         const { dataPrefix, indexKey } = this.shard(shard);
-        return this.client.kvPutBatch(indexKey, dataPrefix, triples);
+        const write = this.client.kvPutBatch(indexKey, dataPrefix, triples);
+        return this.durable(shard, write, triples.filter((_, i) => i % 3 === 0) as string[]);
       },
     });
     this.sweeper = new IndexSweeper(
@@ -226,7 +238,9 @@ export class RedisStore extends KvStore {
           const [key, raw] = entries[i] as [string, RawValue];
           triples.push(key, raw, ttl);
         }
-        return this.guard(this.direct().kvPutBatch(indexKey, dataPrefix, triples));
+        const write = this.direct().kvPutBatch(indexKey, dataPrefix, triples);
+        const keys = positions.map((i) => (entries[i] as [string, RawValue])[0]);
+        return this.guard(this.durable(shardNumber, write, keys));
       }),
     );
   }
@@ -236,10 +250,16 @@ export class RedisStore extends KvStore {
     raw: RawValue,
     ttlMs: number | null,
   ): Promise<boolean> {
-    const shard = this.layout.shardFor(key);
-    const stored = await this.guard(
-      this.direct().kvPutIfAbsent(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
+    const shardNumber = this.layout.shardOf(key);
+    const shard = this.shard(shardNumber);
+    const write = this.direct().kvPutIfAbsent(
+      shard.dataPrefix + key,
+      shard.indexKey,
+      key,
+      raw,
+      ttlMs ?? 0,
     );
+    const stored = await this.guard(this.durable(shardNumber, write, [key]));
     return stored === 1;
   }
 
@@ -248,32 +268,31 @@ export class RedisStore extends KvStore {
     by: number,
     ttlMs: number | null | undefined,
   ): Promise<number> {
-    const shard = this.layout.shardFor(key);
+    const shardNumber = this.layout.shardOf(key);
+    const shard = this.shard(shardNumber);
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
-    const text = await this.guard(
-      this.direct()
-        .kvIncrement(
-          shard.dataPrefix + key,
-          shard.indexKey,
-          key,
-          formatStoredNumber(by),
-          ttlArg,
-          this.defaultTtlMs ?? 0,
-        )
-        .catch((error: unknown) => {
-          throw isOverflowReply(error) ? incrementOverflowError(key) : error;
-        }),
-      key,
-    );
+    const write = this.direct()
+      .kvIncrement(
+        shard.dataPrefix + key,
+        shard.indexKey,
+        key,
+        formatStoredNumber(by),
+        ttlArg,
+        this.defaultTtlMs ?? 0,
+      )
+      .catch((error: unknown) => {
+        throw isOverflowReply(error) ? incrementOverflowError(key) : error;
+      });
+    const text = await this.guard(this.durable(shardNumber, write, [key]), key);
     return Number(text);
   }
 
   protected async deleteRaw(key: string): Promise<boolean> {
-    const shard = this.layout.shardFor(key);
-    const removed = await this.guard(
-      this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key),
-    );
+    const shardNumber = this.layout.shardOf(key);
+    const shard = this.shard(shardNumber);
+    const write = this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key);
+    const removed = await this.guard(this.durable(shardNumber, write, [key]));
     return removed === 1;
   }
 
@@ -282,7 +301,8 @@ export class RedisStore extends KvStore {
       [...this.layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
         const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
         const members = positions.map((i) => keys[i] as string);
-        return this.guard(this.direct().kvDeleteMany(indexKey, dataPrefix, members));
+        const write = this.direct().kvDeleteMany(indexKey, dataPrefix, members);
+        return this.guard(this.durable(shardNumber, write, members));
       }),
     );
     return counts.reduce((sum, n) => sum + n, 0);
@@ -334,11 +354,12 @@ export class RedisStore extends KvStore {
   protected clearRaw(): Promise<number> {
     return this.track(
       Promise.all(
-        this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
+        this.layout.shards.map(async ({ indexKey, dataPrefix }, shardNumber) => {
           let removed = 0;
           for (;;) {
+            const write = this.direct().kvClear(indexKey, SCAN_BATCH, dataPrefix);
             const [deleted, visited] = await this.guard(
-              this.direct().kvClear(indexKey, SCAN_BATCH, dataPrefix),
+              this.durable(shardNumber, write, [`the clear of shard ${shardNumber}`]),
             );
             removed += deleted;
             if (visited < SCAN_BATCH) return removed;
@@ -386,6 +407,23 @@ export class RedisStore extends KvStore {
 
   private shard(shard: number): Shard {
     return this.layout.shards[shard] as Shard;
+  }
+
+  /** `write`, confirmed by replicas first when the `durability` option asks for it. */
+  private durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T> {
+    if (this.durableWrites === undefined) return write;
+    return this.durableWrites.confirm(shard, write, DurableWrites.describeKeys(keys));
+  }
+
+  /** The connection that writes `shard`: on a cluster, the master that owns its hash slot. */
+  private connectionOf(shard: number): Redis | Cluster {
+    if (this.topology !== 'cluster') return this.client;
+    const cluster = this.client as Cluster;
+    const owner = cluster.slots[keySlot(clusterTags()[shard] as string)]?.[0];
+    const node = cluster
+      .nodes('master')
+      .find(({ options }) => `${options.host}:${options.port}` === owner);
+    return node ?? cluster;
   }
 
   /** Counts this store's keys shard by shard and reads server figures. */

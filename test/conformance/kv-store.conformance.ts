@@ -11,6 +11,17 @@ import {
 import { sleep } from '../support/sleep.js';
 import { describeIncrementContract } from './increment.conformance.js';
 
+/** The shortest TTL the suite uses: long enough for a loaded 2-core machine to write and read. */
+const SHORT_TTL_SECONDS = 0.3;
+
+/**
+ * Waits until a key written (the write resolved) just before the call, with SHORT_TTL_SECONDS,
+ * has expired, with a margin for timer and server clock granularity.
+ */
+function sleepPastTtl(): Promise<void> {
+  return sleep(SHORT_TTL_SECONDS * 1000 + 250);
+}
+
 /** Creates a fresh, empty store for one test; the suite closes it afterwards. */
 export type StoreFactory = (options: CommonStoreOptions) => KvStore | Promise<KvStore>;
 
@@ -102,11 +113,14 @@ export function runKvStoreConformance(label: string, factory: StoreFactory): voi
 
     describe('TTL', () => {
       it('expires a key after its TTL in seconds, and a duration works the same', async () => {
-        await store.put('short', 'x', { ttl: 0.15 });
-        await store.put('duration', 'y', { ttl: { milliseconds: 150 } });
+        const before = Date.now();
+        await store.put('short', 'x', { ttl: SHORT_TTL_SECONDS });
+        await store.put('duration', 'y', { ttl: { milliseconds: SHORT_TTL_SECONDS * 1000 } });
         await store.put('long', 'z', { ttl: { minutes: 1 } });
-        expect(await store.get('short')).toBe('x');
-        await sleep(300);
+        const read = await store.get('short');
+        // Only a read that finished before the TTL could have run out must see the value.
+        if (Date.now() - before < SHORT_TTL_SECONDS * 1000) expect(read).toBe('x');
+        await sleepPastTtl();
         expect(await store.get('short')).toBeUndefined();
         expect(await store.exists('duration')).toBe(false);
         expect(await store.ttl('short')).toBeUndefined();
@@ -222,8 +236,8 @@ export function runKvStoreConformance(label: string, factory: StoreFactory): voi
       });
 
       it('leaves out keys that have expired', async () => {
-        await store.put('user:4', 4, { ttl: 0.1 });
-        await sleep(200);
+        await store.put('user:4', 4, { ttl: SHORT_TTL_SECONDS });
+        await sleepPastTtl();
         expect((await store.rangeGet('user:')).map(([k]) => k)).toEqual([
           'user:1',
           'user:2',
@@ -266,8 +280,8 @@ export function runKvStoreConformance(label: string, factory: StoreFactory): voi
       });
 
       it('stores again once the previous value has expired', async () => {
-        await store.putIfAbsent('lock', 'a', { ttl: 0.1 });
-        await sleep(200);
+        await store.putIfAbsent('lock', 'a', { ttl: SHORT_TTL_SECONDS });
+        await sleepPastTtl();
         expect(await store.putIfAbsent('lock', 'b')).toBe(true);
         expect(await store.get('lock')).toBe('b');
       });
@@ -393,8 +407,8 @@ export function runKvStoreConformance(label: string, factory: StoreFactory): voi
       it('getStats counts keys and expiring keys and names the backend', async () => {
         await store.put('forever', 1);
         await store.put('expiring', 1, { ttl: 60 });
-        await store.put('gone', 1, { ttl: 0.05 });
-        await sleep(120);
+        await store.put('gone', 1, { ttl: SHORT_TTL_SECONDS });
+        await sleepPastTtl();
         const stats = await store.getStats();
         expect(stats.backend).toBe(store.backend);
         expect(stats.serializer).toBe('json');

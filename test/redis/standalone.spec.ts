@@ -148,10 +148,10 @@ describe('Redis standalone: layout and Redis specifics', () => {
         ['gone:1', 1],
         ['gone:2', 2],
       ],
-      { ttl: 0.05 },
+      { ttl: 0.3 },
     );
     expect(await raw.zcard(indexKey(prefix))).toBe(3);
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 550));
     expect(await store.rangeGet('')).toEqual([['live', 1]]);
     expect(await raw.zcard(indexKey(prefix))).toBe(1);
   });
@@ -162,9 +162,9 @@ describe('Redis standalone: layout and Redis specifics', () => {
     await store.put('live', 1);
     await store.putMany(
       Array.from({ length: 50 }, (_, i): [string, number] => [`gone:${i}`, i]),
-      { ttl: 0.05 },
+      { ttl: 0.3 },
     );
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise((r) => setTimeout(r, 550));
     expect(await store.sweepIndex()).toBe(50);
     expect(await raw.zcard(indexKey(prefix))).toBe(1);
   });

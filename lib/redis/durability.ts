@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionsError, TimeoutError, quoteKey } from '../core/errors.js';
-import { describe } from '../core/ttl.js';
+import { describeValue } from '../core/describe-value.js';
+import { clusterTags, keySlot } from './key-layout.js';
+import type { RedisTopology } from './resolve-redis-options.js';
 
 /**
  * Durability a user can choose for a Redis store: after each write the store sends
@@ -40,7 +42,7 @@ export function resolveDurability(
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidOptionsError(
-      `durability must be an object { replicas, timeout }; got ${describe(value)}`,
+      `durability must be an object { replicas, timeout }; got ${describeValue(value)}`,
     );
   }
   for (const name of Object.keys(value)) {
@@ -53,12 +55,12 @@ export function resolveDurability(
   const { replicas, timeout } = value as Partial<RedisDurabilityOptions>;
   if (typeof replicas !== 'number' || !Number.isSafeInteger(replicas) || replicas < 1) {
     throw new InvalidOptionsError(
-      `durability.replicas must be an integer of at least 1; got ${describe(replicas)}`,
+      `durability.replicas must be an integer of at least 1; got ${describeValue(replicas)}`,
     );
   }
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
     throw new InvalidOptionsError(
-      `durability.timeout must be a positive number of seconds; got ${describe(timeout)}`,
+      `durability.timeout must be a positive number of seconds; got ${describeValue(timeout)}`,
     );
   }
   const timeoutMs = Math.max(1, Math.round(timeout * 1000));
@@ -111,4 +113,22 @@ export class DurableWrites {
   static describeKeys(keys: readonly string[]): string {
     return keys.length === 1 ? `key ${quoteKey(keys[0] as string)}` : `${keys.length} keys`;
   }
+}
+
+/**
+ * The connection that sends the writes of `shard`: the client itself, or on a cluster the master
+ * that owns the shard's hash slot (WAIT counts the writes of the connection it is sent on).
+ */
+export function writeConnectionOf(
+  client: Redis | Cluster,
+  topology: RedisTopology,
+  shard: number,
+): Redis | Cluster {
+  if (topology !== 'cluster') return client;
+  const cluster = client as Cluster;
+  const owner = cluster.slots[keySlot(clusterTags()[shard] as string)]?.[0];
+  const node = cluster
+    .nodes('master')
+    .find(({ options }) => `${options.host}:${options.port}` === owner);
+  return node ?? cluster;
 }

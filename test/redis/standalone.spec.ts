@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisStore, createStore, type RedisStoreOptions } from '../../lib/index.js';
+import { runDifferential } from '../conformance/differential.js';
 import { runKvStoreConformance } from '../conformance/kv-store.conformance.js';
 import {
   LOOPBACK,
@@ -39,6 +40,7 @@ function indexKey(prefix: string): Buffer {
 }
 
 runKvStoreConformance('redis standalone', (options) => open(options));
+runDifferential('redis standalone', (options) => open(options));
 
 describe('Redis standalone: layout and Redis specifics', () => {
   const stores: RedisStore[] = [];

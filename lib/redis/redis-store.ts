@@ -1,4 +1,3 @@
-import { ConnectionError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import { formatStoredNumber, incrementOverflowError } from '../core/stored-number.js';
@@ -10,8 +9,17 @@ import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
-import { isOverflowReply, translateRedisError, type ErrorContext } from './redis-errors.js';
+import {
+  isOverflowReply,
+  notReachedWithinTimeout,
+  translateRedisError,
+  type ErrorContext,
+} from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
+import { storedText } from './stored-text.js';
+import { settleBy } from './deadline.js';
+import { assertValueSize, resolveMaxValueBytes } from './value-size.js';
+import { foreignTypeError, isForeignTypeMarker, isWrongTypeReply } from './foreign-types.js';
 import {
   resolveRedisOptions,
   type RedisTopology,
@@ -50,6 +58,7 @@ export class RedisStore extends KvStore {
   /** Set with the `durability` option: confirms each write with WAIT. */
   private readonly durableWrites: DurableWrites | undefined;
   private lastConnectionError: Error | undefined;
+  private readonly maxValueBytes: number;
 
   /**
    * Creates the store and starts connecting in the background. Throws `InvalidOptionsError` for
@@ -58,6 +67,7 @@ export class RedisStore extends KvStore {
   constructor(options: RedisStoreOptions = {}) {
     super(options ?? {});
     this.config = resolveRedisOptions(options);
+    this.maxValueBytes = resolveMaxValueBytes(options.maxValueBytes);
     this.topology = this.config.topology;
     this.binary = this.serializer.binary === true;
     this.layout =
@@ -68,7 +78,9 @@ export class RedisStore extends KvStore {
       target: this.config.target,
       timeoutMs: this.config.timeoutMs,
       password: this.config.password,
+      tls: this.config.tls !== undefined,
       isReady: () => this.client.status === 'ready',
+      isClosed: () => this.isClosed,
       lastConnectionError: () => this.lastConnectionError,
     };
     const durability = resolveDurability(options?.durability, this.config.timeoutMs);
@@ -91,12 +103,12 @@ export class RedisStore extends KvStore {
     this.batcher = new CommandBatcher({
       get: (shard, member) => {
         const name = this.shard(shard).dataPrefix + member;
-        return this.binary ? this.client.getBuffer(name) : this.client.get(name);
+        return this.client.getBuffer(name);
       },
       getMany: (shard, members) => {
         const { dataPrefix } = this.shard(shard);
         const names = members.map((member) => dataPrefix + member);
-        return this.binary ? this.client.mgetBuffer(names) : this.client.mget(names);
+        return this.client.kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>;
       },
       put: (shard, member, value, ttlMs) => {
         const { dataPrefix, indexKey } = this.shard(shard);
@@ -144,12 +156,7 @@ export class RedisStore extends KvStore {
       const onError = (error: unknown): void =>
         finish(translateRedisError(error, this.errors) as Error);
       const timer = setTimeout(
-        () =>
-          finish(
-            new ConnectionError(
-              `Cannot reach Redis at ${this.config.target} within ${this.config.timeoutMs / 1000} s`,
-            ),
-          ),
+        () => finish(notReachedWithinTimeout(this.errors)),
         this.config.timeoutMs,
       );
       this.client.on('ready', onReady);
@@ -169,7 +176,7 @@ export class RedisStore extends KvStore {
   }
 
   protected readRaw(key: string): Promise<RawValue | undefined> {
-    return this.guard(this.batcher.get(this.layout.shardOf(key), key));
+    return this.guard(this.batcher.get(this.layout.shardOf(key), key), key);
   }
 
   protected async readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
@@ -179,7 +186,7 @@ export class RedisStore extends KvStore {
         const { dataPrefix } = this.layout.shards[shardNumber] as Shard;
         const names = positions.map((i) => dataPrefix + (keys[i] as string));
         const values = await this.guard<Array<RawValue | null>>(
-          this.binary ? this.direct().mgetBuffer(names) : this.direct().mget(names),
+          this.direct().kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>,
         );
         positions.forEach((position, j) => {
           out[position] = values[j] ?? undefined;
@@ -302,10 +309,8 @@ export class RedisStore extends KvStore {
     }
     const perShard = await Promise.all(
       this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
-        const flat = await this.guard<Array<string | Buffer>>(
-          this.binary
-            ? this.direct().kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix)
-            : this.direct().kvRange(indexKey, min, max, limit ?? 0, dataPrefix),
+        const flat = await this.guard<Buffer[]>(
+          this.direct().kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix),
         );
         const rows: Array<[string, RawValue]> = [];
         for (let i = 0; i < flat.length; i += 2) {
@@ -357,25 +362,41 @@ export class RedisStore extends KvStore {
   }
 
   protected async closeRaw(): Promise<void> {
-    await this.sweeper.stop();
-    await Promise.allSettled(this.multiStep);
+    // One deadline for every step: a silent server must not cost a timeout per step.
+    const giveUpAt = Date.now() + this.config.timeoutMs;
+    await settleBy(Promise.allSettled([this.sweeper.stop(), ...this.multiStep]), giveUpAt);
     this.batcher.flush();
     const client = this.client;
     if (client.status === 'ready') {
       // QUIT must not overtake commands still waiting in an ioredis pipeline queue.
-      const giveUpAt = Date.now() + this.config.timeoutMs;
       while (client.autoPipelineQueueSize > 0 && Date.now() < giveUpAt) {
         await new Promise((resolve) => setImmediate(resolve));
       }
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, giveUpAt - Date.now()));
-      });
-      await Promise.race([client.quit().then(noop, noop), deadline]);
-      clearTimeout(timer);
+      await settleBy(client.quit(), giveUpAt);
     }
     // Stops reconnection timers and rejects whatever still waits for a connection.
     if (client.status !== 'end') client.disconnect();
+  }
+
+  /** Serializes as every store does, then refuses a value over `maxValueBytes` before sending it. */
+  protected override encode(key: string, value: unknown): RawValue {
+    const raw = super.encode(key, value);
+    assertValueSize(key, raw, this.maxValueBytes);
+    return raw;
+  }
+
+  /** Values are read as bytes; a text serializer gets them as text once they proved to be UTF-8. */
+  protected override decode(key: string, raw: RawValue): unknown {
+    // Reads that fold several keys into one script reply another Redis type as [type].
+    if (isForeignTypeMarker(raw)) throw foreignTypeError(key, raw[0]);
+    return super.decode(key, this.binary ? raw : storedText(key, raw));
+  }
+
+  /** Rejects with the foreign-type error of `key`, naming the type it holds (an error path only). */
+  private async foreignTypeFailure(key: string): Promise<never> {
+    const name = this.layout.shardFor(key).dataPrefix + key;
+    const type = await this.client.type(name).catch(() => 'type other than a string');
+    throw foreignTypeError(key, type);
   }
 
   /** The client, once every queued get and put has been sent, so no command overtakes them. */
@@ -404,6 +425,7 @@ export class RedisStore extends KvStore {
       pending = withDeadline(command, this.config.timeoutMs);
     }
     return pending.catch((error: unknown) => {
+      if (key !== undefined && isWrongTypeReply(error)) return this.foreignTypeFailure(key);
       throw translateRedisError(error, this.errors, key);
     });
   }
@@ -417,10 +439,6 @@ export class RedisStore extends KvStore {
     operation.then(forget, forget);
     return operation;
   }
-}
-
-function noop(): void {
-  // Used where an outcome is deliberately not needed: the caller goes on either way.
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

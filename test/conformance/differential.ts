@@ -84,7 +84,7 @@ function stepFor(next: () => number): Step {
       };
     }
     case 8: {
-      const [start, end] = [pick(KEYS), pick(KEYS)].sort();
+      const [start = '', end = ''] = [pick(KEYS), pick(KEYS)].sort();
       return { name: `rangeGet(${start}..${end})`, run: (s) => s.rangeGet(start, end) };
     }
     case 9: {

@@ -78,6 +78,9 @@ describe('Redis Cluster: a master killed with SIGKILL during load', () => {
         { length: KEYS_BEFORE },
         (_, i) => [`pre:${String(i).padStart(4, '0')}`, i] as const,
       );
+      // The store's 1 s timeout is about the failover; on a loaded machine the first connection to
+      // six nodes may take longer, so wait for it before seeding.
+      await timeUntilWorks(() => store.ping(), 30_000, 'the store to reach the cluster');
       for (let i = 0; i < before.length; i += 100) await store.putMany(before.slice(i, i + 100));
       // Replication is asynchronous: only writes every replica has received survive a failover.
       for (const master of masters) await waitForReplicas(master.port);

@@ -122,7 +122,7 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
     expect(watch.rejections).toEqual([]);
     watch.stop();
     await redisCli(server.port, 'del', ...Array.from({ length: 10 }, (_, i) => `${prefix}k${i}`));
-  }, 60_000);
+  }, 180_000);
 
   it('against an unreachable server, leave no sockets, timers or listeners behind either', async () => {
     const watch = watchUnhandledRejections();
@@ -141,5 +141,5 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
     timers.stop();
     expect(watch.rejections).toEqual([]);
     watch.stop();
-  }, 30_000);
+  }, 120_000);
 });

@@ -17,6 +17,8 @@ export type {
   PutOptions,
   RangeOptions,
 } from './core/types.js';
+export type { TelemetryOption, TelemetryOptions } from './telemetry/telemetry-options.js';
+export type { TelemetryTarget } from './telemetry/telemetry-target.js';
 export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
 export { MAX_KEY_LENGTH } from './core/validation.js';
 export { compareKeys } from './core/key-order.js';
@@ -32,6 +34,7 @@ export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store-options.js';
 export { RedisStore } from './redis/redis-store.js';
 export type { RedisNodeStats, RedisStoreStats } from './redis/redis-stats.js';
+export { DEFAULT_MAX_VALUE_BYTES } from './redis/value-size.js';
 export type {
   RedisClusterOptions,
   RedisNodeAddress,

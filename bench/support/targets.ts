@@ -101,6 +101,16 @@ export const TARGETS: Target[] = [
     description: '@Cached hit <= 1.2x the time of store.get (Redis; the caller builds the key)',
     check: (results) => cachedRatio(results, 'cached-hit-redis', 'store.get'),
   },
+  {
+    description:
+      'Memory get with @opentelemetry/api and no SDK <= 1.03x the time of telemetry: false',
+    check: (results) => timeRatio(results, 'telemetry-api-memory', 'API without SDK', 1.03),
+  },
+  {
+    description:
+      'Memory get with an SDK and a no-op exporter: time against telemetry: false (reported)',
+    check: (results) => timeRatio(results, 'telemetry-sdk-memory', 'SDK + no-op exporter'),
+  },
   atMost(
     'Redis: the range index adds <= 40% to the bytes per key of plain SET keys',
     'redis-bytes',
@@ -108,6 +118,18 @@ export const TARGETS: Target[] = [
     1.4,
   ),
 ];
+
+/** Time ratio of an instrumented get to `telemetry off`, from rates; no max: only reported. */
+function timeRatio(
+  results: RunResults,
+  id: string,
+  subject: string,
+  max?: number,
+): { measured: string; met: boolean } | undefined {
+  const r = ratio(results, id, 'telemetry off', subject);
+  if (r === undefined) return undefined;
+  return { measured: `${r.toFixed(3)}x the time`, met: max === undefined || r <= max };
+}
 
 /** Time ratio of a @Cached hit to a peer, from rates: time = 1 / rate. */
 function cachedRatio(

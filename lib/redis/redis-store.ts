@@ -3,6 +3,7 @@ import { KvStore } from '../core/kv-store.js';
 import { formatStoredNumber, incrementOverflowError } from '../core/stored-number.js';
 import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
+import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
 import { DurableWrites, resolveDurability, writeConnectionOf } from './durability.js';
 import { IndexSweeper } from './index-sweeper.js';
@@ -16,7 +17,9 @@ import {
   type ErrorContext,
 } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
+import { redisTelemetryTarget } from './redis-telemetry-target.js';
 import { storedText } from './stored-text.js';
+import { readMany } from './read-many.js';
 import { settleBy } from './deadline.js';
 import { assertValueSize, resolveMaxValueBytes } from './value-size.js';
 import { foreignTypeError, isForeignTypeMarker, isWrongTypeReply } from './foreign-types.js';
@@ -108,7 +111,8 @@ export class RedisStore extends KvStore {
       getMany: (shard, members) => {
         const { dataPrefix } = this.shard(shard);
         const names = members.map((member) => dataPrefix + member);
-        return this.client.kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>;
+        // Foreign-type markers travel as values; decode() turns them into the error.
+        return readMany(this.client, names) as Promise<Array<Buffer | null>>;
       },
       put: (shard, member, value, ttlMs) => {
         const { dataPrefix, indexKey } = this.shard(shard);
@@ -175,6 +179,10 @@ export class RedisStore extends KvStore {
     return (await super.getStats()) as RedisStoreStats;
   }
 
+  protected override describeTelemetryTarget(): TelemetryTarget {
+    return redisTelemetryTarget(this.config, () => this.client.status === 'ready');
+  }
+
   protected readRaw(key: string): Promise<RawValue | undefined> {
     return this.guard(this.batcher.get(this.layout.shardOf(key), key), key);
   }
@@ -186,7 +194,7 @@ export class RedisStore extends KvStore {
         const { dataPrefix } = this.layout.shards[shardNumber] as Shard;
         const names = positions.map((i) => dataPrefix + (keys[i] as string));
         const values = await this.guard<Array<RawValue | null>>(
-          this.direct().kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>,
+          readMany(this.direct(), names) as Promise<Array<Buffer | null>>,
         );
         positions.forEach((position, j) => {
           out[position] = values[j] ?? undefined;

@@ -2,6 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InvalidArgumentError, InvalidOptionsError } from '../../core/errors.js';
 import type { KvStore } from '../../core/kv-store.js';
 import { describeValue } from '../../core/describe-value.js';
+import {
+  recordCachedOutcome,
+  recordCachedStoreError,
+  traceCachedCall,
+} from '../../telemetry/cached-telemetry.js';
 import { KvStoreRegistry } from '../kv-store.registry.js';
 import { describeStore } from '../kv-store.tokens.js';
 import { cachedKey, cachedKeyPrefix } from './cache-key.js';
@@ -173,7 +178,8 @@ export class KvCacheService {
     metadata: CachedMethodMetadata,
   ): (...args: unknown[]) => Promise<unknown> {
     const cached = this.resolve(className, methodName, metadata);
-    return (...args: unknown[]) => this.call(cached, instance, original, args);
+    const run = (args: unknown[]) => this.call(cached, instance, original, args);
+    return (...args: unknown[]) => traceCachedCall(cached.store, cached.id, run, args);
   }
 
   private call(
@@ -197,6 +203,7 @@ export class KvCacheService {
           return this.joinOrLoad({ cached, instance, original, args, key, generation });
         }
         cached.state.counters.hits++;
+        recordCachedOutcome(cached.store, cached.id, 'hit');
         return hit;
       },
       (error: unknown) => {
@@ -212,6 +219,7 @@ export class KvCacheService {
     const running = this.inFlight.get(id);
     if (running) {
       call.cached.state.counters.coalesced++;
+      recordCachedOutcome(call.cached.store, call.cached.id, 'coalesced');
       return running;
     }
     const flight = this.load(call).finally(() => {
@@ -231,6 +239,7 @@ export class KvCacheService {
     generation,
   }: CachedCall): Promise<unknown> {
     cached.state.counters.misses++;
+    recordCachedOutcome(cached.store, cached.id, 'miss');
     const pending = original.apply(instance, args);
     if (!isPromiseLike(pending)) {
       throw new InvalidOptionsError(
@@ -259,6 +268,7 @@ export class KvCacheService {
 
   private storeFailed(cached: CachedMethod, what: string, key: string, error: unknown): void {
     cached.state.counters.errors++;
+    recordCachedStoreError(cached.store, cached.id, error);
     const message = error instanceof Error ? error.message : String(error);
     this.logger.warn(
       `@Cached ${cached.id}: cache ${what} of ${JSON.stringify(key)} failed, calling through: ${message}`,

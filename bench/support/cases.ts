@@ -1,3 +1,5 @@
+import { nearCacheCases } from './near-cache-cases.js';
+
 /** One benchmark case: a script run in a fresh process per subject and repetition. */
 export interface CaseSpec {
   /** Stable id used in results.json and targets. */
@@ -150,5 +152,5 @@ function redisCases(sizes: number[]): CaseSpec[] {
  */
 export function casesFor(quick: boolean): CaseSpec[] {
   const sizes = quick ? [1_000, 10_000] : [10_000, 100_000, 1_000_000];
-  return [...memoryCases(sizes), ...redisCases(sizes)];
+  return [...memoryCases(sizes), ...redisCases(sizes), ...nearCacheCases()];
 }

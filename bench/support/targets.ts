@@ -1,3 +1,4 @@
+import { NEAR_CACHE_TARGETS } from './near-cache-cases.js';
 import { pairedRatio, type RunResults } from './results.js';
 
 /** A target from the benchmark issue, checked against the figures of one run. */
@@ -117,6 +118,7 @@ export const TARGETS: Target[] = [
     'plain SET',
     1.4,
   ),
+  ...NEAR_CACHE_TARGETS,
 ];
 
 /** Time ratio of an instrumented get to `telemetry off`, from rates; no max: only reported. */

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import { formatStoredNumber, incrementOverflowError } from '../core/stored-number.js';
@@ -8,6 +9,9 @@ import { CommandBatcher } from './command-batcher.js';
 import { DurableWrites, resolveDurability, writeConnectionOf } from './durability.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, type Shard } from './key-layout.js';
+import { createNearCache } from './near-cache/create-near-cache.js';
+import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
+import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
 import {
@@ -54,7 +58,8 @@ export class RedisStore extends KvStore {
   private readonly layout: KeyLayout;
   private readonly client: RedisClient;
   private readonly sweeper: IndexSweeper;
-  private readonly batcher: CommandBatcher;
+  private readonly batcher: CommandBatcher<RawValue | TimedRaw>;
+  private readonly near: NearCache | undefined;
   private readonly errors: ErrorContext;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
@@ -103,14 +108,21 @@ export class RedisStore extends KvStore {
     this.client.on('ready', () => {
       this.lastConnectionError = undefined;
     });
-    this.batcher = new CommandBatcher({
+    this.near =
+      this.config.nearCache &&
+      createNearCache(this.config, this.config.nearCache, this.client, (key, raw) =>
+        this.nearCacheForm(key, raw),
+      );
+    this.batcher = new CommandBatcher<RawValue | TimedRaw>({
       get: (shard, member) => {
         const name = this.shard(shard).dataPrefix + member;
+        if (this.near) return fetchTimed(this.client, name);
         return this.client.getBuffer(name);
       },
       getMany: (shard, members) => {
         const { dataPrefix } = this.shard(shard);
         const names = members.map((member) => dataPrefix + member);
+        if (this.near) return fetchTimedMany(this.client, names);
         // Foreign-type markers travel as values; decode() turns them into the error.
         return readMany(this.client, names) as Promise<Array<Buffer | null>>;
       },
@@ -183,11 +195,26 @@ export class RedisStore extends KvStore {
     return redisTelemetryTarget(this.config, () => this.client.status === 'ready');
   }
 
-  protected readRaw(key: string): Promise<RawValue | undefined> {
-    return this.guard(this.batcher.get(this.layout.shardOf(key), key), key);
+  protected readRaw(key: string): RawValue | Promise<RawValue | undefined> {
+    const near = this.near;
+    if (near === undefined) {
+      // Without the near cache the batcher's reads bring raw values.
+      return this.guard(this.batcher.get(this.layout.shardOf(key), key) as Promise<RawValue>, key);
+    }
+    return (
+      near.hit(key) ??
+      this.guard(
+        near.read(
+          key,
+          (k) => this.batcher.get(this.layout.shardOf(k), k) as Promise<TimedRaw | undefined>,
+        ),
+        key,
+      )
+    );
   }
 
   protected async readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
+    if (this.near) return this.near.readMany(keys, (missing) => this.fetchManyTimed(missing));
     const out = new Array<RawValue | undefined>(keys.length);
     await Promise.all(
       [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
@@ -205,10 +232,20 @@ export class RedisStore extends KvStore {
   }
 
   protected writeRaw(key: string, raw: RawValue, ttlMs: number | null): Promise<void> {
-    return this.guard(this.batcher.put(this.layout.shardOf(key), key, raw, ttlMs ?? 0));
+    return this.ownWrite([key], () =>
+      this.guard(this.batcher.put(this.layout.shardOf(key), key, raw, ttlMs ?? 0)),
+    );
   }
 
   protected async writeManyRaw(
+    entries: ReadonlyArray<[string, RawValue]>,
+    ttlMs: number | null,
+  ): Promise<void> {
+    const keys = this.near ? entries.map(([key]) => key) : [];
+    await this.ownWrite(keys, () => this.writeEntries(entries, ttlMs));
+  }
+
+  private async writeEntries(
     entries: ReadonlyArray<[string, RawValue]>,
     ttlMs: number | null,
   ): Promise<void> {
@@ -235,14 +272,16 @@ export class RedisStore extends KvStore {
   ): Promise<boolean> {
     const shardNumber = this.layout.shardOf(key);
     const shard = this.shard(shardNumber);
-    const write = this.direct().kvPutIfAbsent(
-      shard.dataPrefix + key,
-      shard.indexKey,
-      key,
-      raw,
-      ttlMs ?? 0,
-    );
-    const stored = await this.guard(this.durable(shardNumber, write, [key]));
+    const stored = await this.ownWrite([key], () => {
+      const write = this.direct().kvPutIfAbsent(
+        shard.dataPrefix + key,
+        shard.indexKey,
+        key,
+        raw,
+        ttlMs ?? 0,
+      );
+      return this.guard(this.durable(shardNumber, write, [key]));
+    });
     return stored === 1;
   }
 
@@ -255,31 +294,39 @@ export class RedisStore extends KvStore {
     const shard = this.shard(shardNumber);
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
-    const write = this.direct()
-      .kvIncrement(
-        shard.dataPrefix + key,
-        shard.indexKey,
-        key,
-        formatStoredNumber(by),
-        ttlArg,
-        this.defaultTtlMs ?? 0,
-      )
-      .catch((error: unknown) => {
-        throw isOverflowReply(error) ? incrementOverflowError(key) : error;
-      });
-    const text = await this.guard(this.durable(shardNumber, write, [key]), key);
+    const text = await this.ownWrite([key], () => {
+      const write = this.direct()
+        .kvIncrement(
+          shard.dataPrefix + key,
+          shard.indexKey,
+          key,
+          formatStoredNumber(by),
+          ttlArg,
+          this.defaultTtlMs ?? 0,
+        )
+        .catch((error: unknown) => {
+          throw isOverflowReply(error) ? incrementOverflowError(key) : error;
+        });
+      return this.guard(this.durable(shardNumber, write, [key]), key);
+    });
     return Number(text);
   }
 
   protected async deleteRaw(key: string): Promise<boolean> {
     const shardNumber = this.layout.shardOf(key);
     const shard = this.shard(shardNumber);
-    const write = this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key);
-    const removed = await this.guard(this.durable(shardNumber, write, [key]));
+    const removed = await this.ownWrite([key], () => {
+      const write = this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key);
+      return this.guard(this.durable(shardNumber, write, [key]));
+    });
     return removed === 1;
   }
 
   protected async deleteManyRaw(keys: readonly string[]): Promise<number> {
+    return this.ownWrite(keys, () => this.deleteKeys(keys));
+  }
+
+  private async deleteKeys(keys: readonly string[]): Promise<number> {
     const counts = await Promise.all(
       [...this.layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
         const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
@@ -333,6 +380,10 @@ export class RedisStore extends KvStore {
   }
 
   protected clearRaw(): Promise<number> {
+    return this.ownWrite(null, () => this.clearKeys());
+  }
+
+  private clearKeys(): Promise<number> {
     return this.track(
       Promise.all(
         this.layout.shards.map(async ({ indexKey, dataPrefix }, shardNumber) => {
@@ -361,7 +412,7 @@ export class RedisStore extends KvStore {
         scanBatch: SCAN_BATCH,
         guard: (command) => this.guard(command),
         direct: () => this.direct(),
-      }),
+      }).then((stats) => (this.near ? { ...stats, nearCache: this.near.stats() } : stats)),
     );
   }
 
@@ -370,6 +421,7 @@ export class RedisStore extends KvStore {
   }
 
   protected async closeRaw(): Promise<void> {
+    this.near?.close();
     // One deadline for every step: a silent server must not cost a timeout per step.
     const giveUpAt = Date.now() + this.config.timeoutMs;
     await settleBy(Promise.allSettled([this.sweeper.stop(), ...this.multiStep]), giveUpAt);
@@ -384,6 +436,47 @@ export class RedisStore extends KvStore {
     }
     // Stops reconnection timers and rejects whatever still waits for a connection.
     if (client.status !== 'end') client.disconnect();
+  }
+
+  /**
+   * Runs an own write of `keys` (null: every key), dropping them from the near cache when it is
+   * issued and again when it settles: a read sent before the write cannot fill the old value in.
+   */
+  private ownWrite<T>(keys: readonly string[] | null, write: () => Promise<T>): Promise<T> {
+    const near = this.near;
+    if (near === undefined) return write();
+    const forget = (): void => (keys === null ? near.forgetAll() : near.forget(keys));
+    forget();
+    const pending = write();
+    pending.then(forget, forget);
+    return pending;
+  }
+
+  /**
+   * What the near cache holds for a value read as bytes: the bytes for a binary serializer, else
+   * the text once it proved to be UTF-8 (so a hit does not check it again); nothing for bytes that
+   * are not UTF-8 or a foreign-type marker, whose reads must keep failing.
+   */
+  private nearCacheForm(key: string, raw: RawValue): RawValue | undefined {
+    if (isForeignTypeMarker(raw)) return undefined;
+    if (this.binary || typeof raw === 'string') return raw;
+    return isUtf8(raw) ? raw.toString('utf8') : undefined;
+  }
+
+  /** Values and TTLs of `keys` from Redis, one pipeline per shard, in order. */
+  private async fetchManyTimed(keys: readonly string[]): Promise<Array<TimedRaw | undefined>> {
+    const out = new Array<TimedRaw | undefined>(keys.length);
+    await Promise.all(
+      [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
+        const { dataPrefix } = this.shard(shardNumber);
+        const names = positions.map((i) => dataPrefix + (keys[i] as string));
+        const values = await this.guard(fetchTimedMany(this.direct(), names));
+        positions.forEach((position, j) => {
+          out[position] = values[j] ?? undefined;
+        });
+      }),
+    );
+    return out;
   }
 
   /** Serializes as every store does, then refuses a value over `maxValueBytes` before sending it. */

@@ -1,6 +1,7 @@
 import { InvalidOptionsError, NotANumberError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
+import { addForIncrement, formatStoredNumber, parseStoredNumber } from '../core/stored-number.js';
 import { describeValue } from '../core/describe-value.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { assertKnownOptions } from '../core/validation.js';
@@ -123,15 +124,16 @@ export class MemoryStore extends KvStore {
     let current = 0;
     if (entry !== undefined) {
       const text = typeof entry.raw === 'string' ? entry.raw : entry.raw.toString('latin1');
-      current = Number(text);
-      if (text.trim() === '' || !Number.isFinite(current)) throw new NotANumberError(key);
+      const stored = parseStoredNumber(text);
+      if (stored === undefined) throw new NotANumberError(key);
+      current = stored;
     }
-    const next = current + by;
+    const next = addForIncrement(key, current, by);
     let expiresAt: number;
     if (ttlMs !== undefined) expiresAt = ttlMs === null ? 0 : this.clock() + ttlMs;
     else if (entry !== undefined) expiresAt = entry.expiresAt;
     else expiresAt = this.defaultTtlMs === null ? 0 : this.clock() + this.defaultTtlMs;
-    const text = String(next);
+    const text = formatStoredNumber(next);
     this.set(key, this.serializer.binary ? Buffer.from(text, 'latin1') : text, expiresAt);
     return next;
   }

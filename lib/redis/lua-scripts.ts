@@ -8,6 +8,9 @@
 /** Prefix of the error a script raises when increment meets a value that is not a number. */
 export const NOT_A_NUMBER_MARKER = 'KVSTORE_NOT_A_NUMBER';
 
+/** Prefix of the error the increment script raises when the sum would overflow to +-inf. */
+export const OVERFLOW_MARKER = 'KVSTORE_OVERFLOW';
+
 /** Members handed to one ZADD or ZREM, below Lua's unpack() limit. */
 const CHUNK = 4000;
 
@@ -108,27 +111,64 @@ return removed
 `;
 
 /**
- * KEYS: data, index. ARGV: member, step, ttl ms (> 0: set; -1: persist; 0: keep), default ttl ms
- * for a key the call creates (0: none). INCRBYFLOAT keeps an existing TTL. Returns the new value
- * as decimal text.
+ * KEYS: data, index. ARGV: member, step (shortest decimal text of a finite double), ttl ms (> 0:
+ * set; -1: persist; 0: keep), default ttl ms for a key the call creates (0: none). Follows the
+ * increment contract of lib/core/stored-number.ts: the stored text must be plain decimal, the sum
+ * is a double addition (Lua numbers are IEEE 754 doubles, as JavaScript's are; INCRBYFLOAT would
+ * add in long double and print 17 digits, so results would differ from the memory store), an
+ * overflow to +-inf writes nothing, and the result is stored as the shortest of %.15g, %.16g and
+ * %.17g that parses back to the same double (15 digits always survive a round trip through a
+ * double, 17 always identify one). A write error (OOM) propagates as Redis raised it. Returns the
+ * stored text.
  */
 const INCREMENT = `
-local existed = redis.call('EXISTS', KEYS[1])
-local value = redis.pcall('INCRBYFLOAT', KEYS[1], ARGV[2])
-if type(value) == 'table' and value.err then
-  return redis.error_reply('${NOT_A_NUMBER_MARKER} ' .. value.err)
+local function parse(text)
+  local mantissa = string.match(text, '^(.-)[eE][%+%-]?%d+$')
+  if mantissa == nil then mantissa = text end
+  if not string.find(mantissa, '^%-?%d*%.?%d*$') or not string.find(mantissa, '%d') then
+    return nil
+  end
+  local number = tonumber(text)
+  if number == nil or number ~= number or number == math.huge or number == -math.huge then
+    return nil
+  end
+  return number
 end
+local function shortest(number)
+  local text
+  for digits = 15, 17 do
+    text = string.format('%.' .. digits .. 'g', number)
+    if tonumber(text) == number then return text end
+  end
+  return text
+end
+local got = redis.pcall('GET', KEYS[1])
+if type(got) == 'table' and got.err then
+  if string.sub(got.err, 1, 9) == 'WRONGTYPE' then
+    return redis.error_reply('${NOT_A_NUMBER_MARKER} ' .. got.err)
+  end
+  return got
+end
+local current = 0
+if got then
+  current = parse(got)
+  if current == nil then return redis.error_reply('${NOT_A_NUMBER_MARKER}') end
+end
+local sum = current + tonumber(ARGV[2])
+if sum == math.huge or sum == -math.huge then return redis.error_reply('${OVERFLOW_MARKER}') end
+local text = shortest(sum)
 local ttl = tonumber(ARGV[3])
 if ttl > 0 then
-  redis.call('PEXPIRE', KEYS[1], ttl)
-elseif ttl < 0 then
-  redis.call('PERSIST', KEYS[1])
-elseif existed == 0 then
-  local default_ttl = tonumber(ARGV[4])
-  if default_ttl > 0 then redis.call('PEXPIRE', KEYS[1], default_ttl) end
+  redis.call('SET', KEYS[1], text, 'PX', ttl)
+elseif ttl < 0 or (not got and tonumber(ARGV[4]) == 0) then
+  redis.call('SET', KEYS[1], text)
+elseif got then
+  redis.call('SET', KEYS[1], text, 'KEEPTTL')
+else
+  redis.call('SET', KEYS[1], text, 'PX', ARGV[4])
 end
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
-return value
+return text
 `;
 
 /**

@@ -5,7 +5,7 @@ import {
   NotANumberError,
   TimeoutError,
 } from '../core/errors.js';
-import { NOT_A_NUMBER_MARKER } from './lua-scripts.js';
+import { NOT_A_NUMBER_MARKER, OVERFLOW_MARKER } from './lua-scripts.js';
 
 /** What error translation needs to know about the connection. */
 export interface ErrorContext {
@@ -116,4 +116,9 @@ export function redact(message: string, context: Pick<ErrorContext, 'password'>)
   const { password } = context;
   if (password === undefined || password.length === 0) return message;
   return message.split(password).join('***');
+}
+
+/** Whether `error` is the increment script's refusal of a sum that would overflow to +-inf. */
+export function isOverflowReply(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(OVERFLOW_MARKER);
 }

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { CommonStoreOptions } from '../core/types.js';
+import type { RedisDurabilityOptions } from './durability.js';
 import type { NearCacheOptions } from './near-cache/near-cache-options.js';
 
 /** Address of one Redis server or Sentinel; `host` defaults to `'localhost'`, `port` to the role's usual port. */
@@ -73,6 +74,11 @@ export interface RedisStoreOptions extends CommonStoreOptions {
    * connection, failing every call in flight.
    */
   maxValueBytes?: number;
+  /**
+   * Confirm every write on `replicas` replicas (`WAIT`) within `timeout` seconds before it
+   * resolves, so that a failover cannot lose it; see {@link RedisDurabilityOptions}.
+   */
+  durability?: RedisDurabilityOptions;
 }
 
 /** Every option name the Redis store accepts, for unknown-option errors. */
@@ -97,4 +103,5 @@ export const REDIS_STORE_OPTION_NAMES = [
   'sweepInterval',
   'nearCache',
   'maxValueBytes',
+  'durability',
 ] as const;

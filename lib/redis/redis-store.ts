@@ -1,10 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
+import { formatStoredNumber, incrementOverflowError } from '../core/stored-number.js';
 import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
 import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
+import { DurableWrites, resolveDurability, writeConnectionOf } from './durability.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, type Shard } from './key-layout.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
@@ -12,7 +14,12 @@ import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
 import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
-import { notReachedWithinTimeout, translateRedisError, type ErrorContext } from './redis-errors.js';
+import {
+  isOverflowReply,
+  notReachedWithinTimeout,
+  translateRedisError,
+  type ErrorContext,
+} from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { redisTelemetryTarget } from './redis-telemetry-target.js';
 import { storedText } from './stored-text.js';
@@ -56,6 +63,8 @@ export class RedisStore extends KvStore {
   private readonly errors: ErrorContext;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
+  /** Set with the `durability` option: confirms each write with WAIT. */
+  private readonly durableWrites: DurableWrites | undefined;
   private lastConnectionError: Error | undefined;
   private readonly maxValueBytes: number;
 
@@ -82,7 +91,14 @@ export class RedisStore extends KvStore {
       isClosed: () => this.isClosed,
       lastConnectionError: () => this.lastConnectionError,
     };
+    const durability = resolveDurability(options?.durability, this.config.timeoutMs);
     this.client = createRedisClient(this.config);
+    this.durableWrites =
+      durability &&
+      new DurableWrites(durability, {
+        target: this.config.target,
+        connectionOf: (shard) => writeConnectionOf(this.client, this.topology, shard),
+      });
     const remember = (error: Error): void => {
       this.lastConnectionError = error;
     };
@@ -112,11 +128,13 @@ export class RedisStore extends KvStore {
       },
       put: (shard, member, value, ttlMs) => {
         const { dataPrefix, indexKey } = this.shard(shard);
-        return this.client.kvPut(dataPrefix + member, indexKey, member, value, ttlMs);
+        const write = this.client.kvPut(dataPrefix + member, indexKey, member, value, ttlMs);
+        return this.durable(shard, write, [member]);
       },
       putMany: (shard, triples) => {
         const { dataPrefix, indexKey } = this.shard(shard);
-        return this.client.kvPutBatch(indexKey, dataPrefix, triples);
+        const write = this.client.kvPutBatch(indexKey, dataPrefix, triples);
+        return this.durable(shard, write, triples.filter((_, i) => i % 3 === 0) as string[]);
       },
     });
     this.sweeper = new IndexSweeper(
@@ -240,7 +258,9 @@ export class RedisStore extends KvStore {
           const [key, raw] = entries[i] as [string, RawValue];
           triples.push(key, raw, ttl);
         }
-        return this.guard(this.direct().kvPutBatch(indexKey, dataPrefix, triples));
+        const write = this.direct().kvPutBatch(indexKey, dataPrefix, triples);
+        const keys = positions.map((i) => (entries[i] as [string, RawValue])[0]);
+        return this.guard(this.durable(shardNumber, write, keys));
       }),
     );
   }
@@ -250,12 +270,18 @@ export class RedisStore extends KvStore {
     raw: RawValue,
     ttlMs: number | null,
   ): Promise<boolean> {
-    const shard = this.layout.shardFor(key);
-    const stored = await this.ownWrite([key], () =>
-      this.guard(
-        this.direct().kvPutIfAbsent(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
-      ),
-    );
+    const shardNumber = this.layout.shardOf(key);
+    const shard = this.shard(shardNumber);
+    const stored = await this.ownWrite([key], () => {
+      const write = this.direct().kvPutIfAbsent(
+        shard.dataPrefix + key,
+        shard.indexKey,
+        key,
+        raw,
+        ttlMs ?? 0,
+      );
+      return this.guard(this.durable(shardNumber, write, [key]));
+    });
     return stored === 1;
   }
 
@@ -264,30 +290,35 @@ export class RedisStore extends KvStore {
     by: number,
     ttlMs: number | null | undefined,
   ): Promise<number> {
-    const shard = this.layout.shardFor(key);
+    const shardNumber = this.layout.shardOf(key);
+    const shard = this.shard(shardNumber);
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
-    const text = await this.ownWrite([key], () =>
-      this.guard(
-        this.direct().kvIncrement(
+    const text = await this.ownWrite([key], () => {
+      const write = this.direct()
+        .kvIncrement(
           shard.dataPrefix + key,
           shard.indexKey,
           key,
-          String(by),
+          formatStoredNumber(by),
           ttlArg,
           this.defaultTtlMs ?? 0,
-        ),
-        key,
-      ),
-    );
+        )
+        .catch((error: unknown) => {
+          throw isOverflowReply(error) ? incrementOverflowError(key) : error;
+        });
+      return this.guard(this.durable(shardNumber, write, [key]), key);
+    });
     return Number(text);
   }
 
   protected async deleteRaw(key: string): Promise<boolean> {
-    const shard = this.layout.shardFor(key);
-    const removed = await this.ownWrite([key], () =>
-      this.guard(this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key)),
-    );
+    const shardNumber = this.layout.shardOf(key);
+    const shard = this.shard(shardNumber);
+    const removed = await this.ownWrite([key], () => {
+      const write = this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key);
+      return this.guard(this.durable(shardNumber, write, [key]));
+    });
     return removed === 1;
   }
 
@@ -300,7 +331,8 @@ export class RedisStore extends KvStore {
       [...this.layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
         const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
         const members = positions.map((i) => keys[i] as string);
-        return this.guard(this.direct().kvDeleteMany(indexKey, dataPrefix, members));
+        const write = this.direct().kvDeleteMany(indexKey, dataPrefix, members);
+        return this.guard(this.durable(shardNumber, write, members));
       }),
     );
     return counts.reduce((sum, n) => sum + n, 0);
@@ -354,11 +386,12 @@ export class RedisStore extends KvStore {
   private clearKeys(): Promise<number> {
     return this.track(
       Promise.all(
-        this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
+        this.layout.shards.map(async ({ indexKey, dataPrefix }, shardNumber) => {
           let removed = 0;
           for (;;) {
+            const write = this.direct().kvClear(indexKey, SCAN_BATCH, dataPrefix);
             const [deleted, visited] = await this.guard(
-              this.direct().kvClear(indexKey, SCAN_BATCH, dataPrefix),
+              this.durable(shardNumber, write, [`the clear of shard ${shardNumber}`]),
             );
             removed += deleted;
             if (visited < SCAN_BATCH) return removed;
@@ -475,6 +508,12 @@ export class RedisStore extends KvStore {
 
   private shard(shard: number): Shard {
     return this.layout.shards[shard] as Shard;
+  }
+
+  /** `write`, confirmed by replicas first when the `durability` option asks for it. */
+  private durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T> {
+    if (this.durableWrites === undefined) return write;
+    return this.durableWrites.confirm(shard, write, DurableWrites.describeKeys(keys));
   }
 
   /**

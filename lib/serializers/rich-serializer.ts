@@ -15,8 +15,9 @@ export const richSerializer: Serializer = {
   name: 'rich',
   binary: true,
   serialize(value: unknown): Uint8Array {
-    if (typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0)) {
-      return Buffer.from(String(value), 'latin1');
+    // -0 as "-0": decimal text keeps its sign and lets increment treat it as the number it is.
+    if (typeof value === 'number' && Number.isFinite(value)) {
+      return Buffer.from(Object.is(value, -0) ? '-0' : String(value), 'latin1');
     }
     return v8Serialize(value);
   },

@@ -3,6 +3,7 @@ import { atomicTests } from './atomic.js';
 import { badInputTests } from './bad-input.js';
 import { basicTests } from './basic.js';
 import { batchTests } from './batch.js';
+import { describeIncrementContract } from './increment.conformance.js';
 import type { ConformanceContext, StoreFactory } from './conformance-context.js';
 import { lifecycleTests } from './lifecycle.js';
 import { rangeTests } from './range.js';
@@ -17,6 +18,11 @@ export const CONFORMANCE_AREAS = {
   ttl: ttlTests,
   range: rangeTests,
   atomic: atomicTests,
+  incrementContract: (context: ConformanceContext) =>
+    describeIncrementContract(
+      () => context.current(),
+      (options) => context.open(options),
+    ),
   batch: batchTests,
   lifecycle: lifecycleTests,
   serializers: serializerTests,

@@ -1,5 +1,5 @@
 import { InvalidOptionsError, MemoryStore, createStore, withStore } from '../../lib/index.js';
-import { sleep } from '../support/sleep.js';
+import { waitUntil } from '../support/redis-harness.js';
 
 function manualClock(start = 1_700_000_000_000): {
   now: () => number;
@@ -25,10 +25,15 @@ describe('MemoryStore', () => {
       const store = open({ sweepInterval: 0.01 });
       await store.putMany(
         Array.from({ length: 2000 }, (_, i) => [`session:${i}`, { i }] as const),
-        { ttl: 0.05 },
+        { ttl: 0.3 },
       );
       await store.put('permanent', 1);
-      await sleep(400);
+      // getStats reads without freeing anything, so only the sweep's timer can bring this to 2000.
+      await waitUntil(
+        async () => (await store.getStats()).expirations === 2000,
+        10_000,
+        'the sweep to free 2000 expired keys',
+      );
       const stats = await store.getStats();
       expect(stats.expirations).toBe(2000);
       expect(stats.totalKeys).toBe(1);

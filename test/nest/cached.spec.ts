@@ -39,7 +39,7 @@ class FrontierService {
     return { url, links: [`${url}/a`, `${url}/b`] };
   }
 
-  @Cached({ ttl: 0.2 })
+  @Cached({ ttl: 0.5 })
   async shortLived(id: number): Promise<number> {
     this.calls.push([id]);
     return id * 2;
@@ -145,10 +145,12 @@ describe('@Cached', () => {
   it('forgets results after their TTL', async () => {
     const app = await start();
     const frontier = app.get(FrontierService);
+    const before = Date.now();
     expect(await frontier.shortLived(2)).toBe(4);
     expect(await frontier.shortLived(2)).toBe(4);
-    expect(frontier.calls).toHaveLength(1);
-    await sleep(350);
+    // Only a second call made before the 0.5 s TTL could have run out must be a cache hit.
+    if (Date.now() - before < 500) expect(frontier.calls).toHaveLength(1);
+    await sleep(750);
     expect(await frontier.shortLived(2)).toBe(4);
     expect(frontier.calls).toHaveLength(2);
   });

@@ -75,7 +75,8 @@ describe('Redis password and ACL', () => {
     try {
       const started = Date.now();
       const error = await store.get('k').catch((e: unknown) => e as Error);
-      expect(Date.now() - started).toBeLessThan(3000);
+      // Within the 2 s timeout, plus 2 s for scheduling on a loaded machine.
+      expect(Date.now() - started).toBeLessThan(4000);
       expect(error).toBeInstanceOf(ConnectionError);
       expect((error as Error).message).toMatch(/refused the credentials|WRONGPASS/);
       expect((error as Error).message).toContain(`${LOOPBACK}:${server.port}`);

@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis';
 import { RedisStore, type RedisStoreOptions } from '../../lib/index.js';
+import { runDifferential } from '../conformance/differential.js';
 import { runKvStoreConformance } from '../conformance/kv-store.conformance.js';
 import {
   LOOPBACK,
@@ -24,6 +25,7 @@ function open(options: RedisStoreOptions = {}): RedisStore {
 }
 
 runKvStoreConformance('redis cluster (3 masters, 3 replicas)', (options) => open(options));
+runDifferential('redis cluster', (options) => open(options));
 
 describe('Redis cluster: layout', () => {
   it('spreads 10k keys over all 3 masters, and range queries merge the shards in order', async () => {

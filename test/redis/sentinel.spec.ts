@@ -1,4 +1,5 @@
 import { RedisStore, type RedisStoreOptions } from '../../lib/index.js';
+import { runDifferential } from '../conformance/differential.js';
 import { runKvStoreConformance } from '../conformance/kv-store.conformance.js';
 import {
   redisCli,
@@ -24,6 +25,7 @@ function open(options: RedisStoreOptions = {}): RedisStore {
 }
 
 runKvStoreConformance('redis via Sentinel (primary + replica)', (options) => open(options));
+runDifferential('redis via Sentinel', (options) => open(options));
 
 describe('Redis Sentinel', () => {
   it('writes to the primary the Sentinel names, and the replica receives them', async () => {

@@ -22,6 +22,11 @@ const NODE_TIMEOUT_MS = 1000;
 const TIMEOUT_SECONDS = 1;
 const SETTLE_BOUND_MS = TIMEOUT_SECONDS * 1000 + 1000;
 const RECOVERY_BOUND_MS = 20_000;
+/**
+ * The Guarantees page's bound: every shard answers again within `cluster-node-timeout` plus 5 s of
+ * the kill (measured 2.4-2.8 s); RECOVERY_BOUND_MS is only how long the test waits at most.
+ */
+const STATED_RECOVERY_MS = NODE_TIMEOUT_MS + 5000;
 const KEYS_BEFORE = 1000;
 const WORKERS = 8;
 
@@ -73,6 +78,9 @@ describe('Redis Cluster: a master killed with SIGKILL during load', () => {
         { length: KEYS_BEFORE },
         (_, i) => [`pre:${String(i).padStart(4, '0')}`, i] as const,
       );
+      // The store's 1 s timeout is about the failover; on a loaded machine the first connection to
+      // six nodes may take longer, so wait for it before seeding.
+      await timeUntilWorks(() => store.ping(), 30_000, 'the store to reach the cluster');
       for (let i = 0; i < before.length; i += 100) await store.putMany(before.slice(i, i + 100));
       // Replication is asynchronous: only writes every replica has received survive a failover.
       for (const master of masters) await waitForReplicas(master.port);
@@ -129,6 +137,7 @@ describe('Redis Cluster: a master killed with SIGKILL during load', () => {
           `${lostBeforeRecovery} of ${acknowledged.filter(({ at }) => at < killedAt).length} writes acknowledged in the last moments before the kill were lost (async replication); replica promoted (${promotedAfterMs} ms)`,
       );
 
+      expect(recoveryMs).toBeLessThan(STATED_RECOVERY_MS);
       expect(rows).toHaveLength(KEYS_BEFORE);
       expect(rows).toEqual(before.map(([key, value]) => [key, value]));
       expect(lostAfterRecovery).toEqual([]);

@@ -78,7 +78,9 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
         host: LOOPBACK,
         port: server.port,
         keyPrefix: prefix,
-        timeout: 1,
+        // Generous: this test counts what close() leaves behind, and a connection on a loaded
+        // machine can take longer than 1 s.
+        timeout: 5,
       });
       switch (i % 3) {
         case 0: {
@@ -120,7 +122,7 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
     expect(watch.rejections).toEqual([]);
     watch.stop();
     await redisCli(server.port, 'del', ...Array.from({ length: 10 }, (_, i) => `${prefix}k${i}`));
-  }, 60_000);
+  }, 180_000);
 
   it('against an unreachable server, leave no sockets, timers or listeners behind either', async () => {
     const watch = watchUnhandledRejections();
@@ -128,7 +130,7 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
     await sleep(GRACE_MS);
     const timers = trackTimers(STORE_CODE);
     const before = snapshot();
-    for (let i = 0; i < CYCLES / 10; i++) {
+    for (let i = 0; i < CYCLES; i++) {
       const store = new RedisStore({ host: LOOPBACK, port: deadPort, timeout: 1 });
       if (i % 2 === 0) await store.ping().catch(() => undefined);
       await store.close();
@@ -139,5 +141,5 @@ describe(`${CYCLES} create/close cycles of Redis stores`, () => {
     timers.stop();
     expect(watch.rejections).toEqual([]);
     watch.stop();
-  }, 30_000);
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { KvStoreError } from '../../lib/index.js';
 import { redisCli, startRedis, waitUntil, type RedisProcess } from './redis-harness.js';
 
@@ -69,20 +70,29 @@ export interface RejectionWatch {
 }
 
 /**
- * Listens on `process.on('unhandledRejection')` until `stop()`.
- *
- * Under Jest this listener sits on the test sandbox's copy of `process`, which Node's real
- * rejection events never reach; there, jest-circus itself fails the running test on any unhandled
- * rejection (checked by hand: a stray `Promise.reject()` fails the test), which is the effective
- * check. The listener does count rejections when this helper runs in plain Node.
+ * The Node process itself. Under Jest, `process` in a test is a copy made for the sandbox, and
+ * Node never emits on the copy; a function of a Node core module belongs to the host realm, so the
+ * host's `Function` evaluates `process` there and returns the real one (outside Jest: the same).
+ */
+export function hostProcess(): NodeJS.Process {
+  const HostFunction = EventEmitter.constructor as FunctionConstructor;
+  return HostFunction('return process')() as NodeJS.Process;
+}
+
+/**
+ * Listens for `unhandledRejection` on the real Node process ({@link hostProcess}) until `stop()`,
+ * so a promise the library drops without a handler shows up in `rejections`, under Jest as well.
+ * Jest also fails the running test for such a rejection; the watcher catches the ones that fire
+ * between tests or after the test that caused them, and names what it caught.
  */
 export function watchUnhandledRejections(): RejectionWatch {
+  const host = hostProcess();
   const rejections: unknown[] = [];
   const listener = (reason: unknown): void => {
     rejections.push(reason);
   };
-  process.on('unhandledRejection', listener);
-  return { rejections, stop: () => process.off('unhandledRejection', listener) };
+  host.on('unhandledRejection', listener);
+  return { rejections, stop: () => host.off('unhandledRejection', listener) };
 }
 
 /** The `code` of a library error, or a description of anything else (for grouping outcomes). */

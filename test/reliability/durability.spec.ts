@@ -1,0 +1,245 @@
+import {
+  InvalidOptionsError,
+  RedisStore,
+  TimeoutError,
+  type RedisStoreOptions,
+} from '../../lib/index.js';
+import { killHard, timeUntilWorks } from '../support/redis-faults.js';
+import {
+  LOOPBACK,
+  redisCli,
+  startRedis,
+  startSentinelSetup,
+  stopAll,
+  uniquePrefix,
+  waitUntil,
+  type RedisProcess,
+} from '../support/redis-harness.js';
+import { sleep } from '../support/sleep.js';
+
+/**
+ * Waits until the primary at `port` has a replica that finished its initial sync (state=online):
+ * Redis 7 delays a diskless full sync by 5 s, and until it is done WAIT counts no replica.
+ */
+async function waitForOnlineReplica(port: number): Promise<void> {
+  await waitUntil(
+    async () => /^slave0:.*state=online/m.test(await redisCli(port, 'info', 'replication')),
+    20_000,
+    `a replica of port ${port} to finish its initial sync`,
+  );
+}
+
+/** Calls of one command so far, from `INFO commandstats`. */
+async function commandCalls(port: number, command: string): Promise<number> {
+  const stats = await redisCli(port, 'info', 'commandstats');
+  return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+}
+
+describe('the durability option is validated when the store is created', () => {
+  it.each([
+    [{ replicas: 0, timeout: 1 }, /durability.replicas must be an integer of at least 1; got 0/],
+    [{ replicas: 1.5, timeout: 1 }, /durability.replicas/],
+    [{ replicas: 1 }, /durability.timeout must be a positive number of seconds/],
+    [{ replicas: 1, timeout: -1 }, /durability.timeout/],
+    [{ replicas: 1, timeout: 1, fsync: true }, /durability.fsync is not an option/],
+    [{ replicas: 1, timeout: 5 }, /durability.timeout \(5 s\) must be less than timeout \(5 s\)/],
+    [true, /durability must be an object/],
+  ])('%j is refused with InvalidOptionsError naming the field', (durability, message) => {
+    const create = (): RedisStore =>
+      new RedisStore({
+        host: LOOPBACK,
+        port: 1,
+        timeout: 5,
+        durability: durability as RedisStoreOptions['durability'],
+      });
+    expect(create).toThrow(InvalidOptionsError);
+    expect(create).toThrow(message);
+  });
+});
+
+describe('a store with durability on a primary with one replica', () => {
+  let primary: RedisProcess;
+  let replica: RedisProcess;
+  beforeAll(async () => {
+    primary = await startRedis();
+    replica = await startRedis({ args: ['--replicaof', LOOPBACK, String(primary.port)] });
+    await waitForOnlineReplica(primary.port);
+  }, 30_000);
+  afterAll(() => stopAll([replica, primary]));
+
+  let prefix: string;
+  function open(): RedisStore {
+    prefix = uniquePrefix('durable');
+    return new RedisStore({
+      host: LOOPBACK,
+      port: primary.port,
+      keyPrefix: prefix,
+      timeout: 5,
+      durability: { replicas: 1, timeout: 1 },
+    });
+  }
+
+  it('resolves a write once the replica holds it, and every kind of write is confirmed', async () => {
+    const store = open();
+    try {
+      await store.put('a', 1);
+      await store.putMany([
+        ['b', 2],
+        ['c', 3],
+      ]);
+      expect(await store.putIfAbsent('d', 4)).toBe(true);
+      expect(await store.increment('n', 2)).toBe(2);
+      expect(await store.delete('d')).toBe(true);
+      // Confirmed writes are on the replica the moment they resolve: no waiting here.
+      expect(await redisCli(replica.port, 'get', `${prefix}n`)).toBe('2\n');
+      expect(await redisCli(replica.port, 'exists', `${prefix}a`, `${prefix}b`, `${prefix}c`)).toBe(
+        '3\n',
+      );
+      expect(await redisCli(replica.port, 'exists', `${prefix}d`)).toBe('0\n');
+      await store.clear();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('folds a burst of puts into few commands and confirms each with one WAIT', async () => {
+    const store = open();
+    try {
+      await store.ping();
+      const waitsBefore = await commandCalls(primary.port, 'wait');
+      await Promise.all(Array.from({ length: 300 }, (_, i) => store.put(`burst:${i}`, i)));
+      const waits = (await commandCalls(primary.port, 'wait')) - waitsBefore;
+      // The first put of the tick goes alone, the 299 others in one script call: two WAITs.
+      expect(waits).toBe(2);
+      expect(await store.rangeGet('burst:')).toHaveLength(300);
+      await store.clear();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects with TimeoutError when the replica does not confirm in time; the write is on the primary only', async () => {
+    const store = open();
+    try {
+      await store.ping();
+      process.kill(replica.pid, 'SIGSTOP');
+      let failure: unknown;
+      try {
+        failure = await store.put('unconfirmed', 'x').then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      } finally {
+        process.kill(replica.pid, 'SIGCONT');
+      }
+      expect(failure).toBeInstanceOf(TimeoutError);
+      expect(String(failure)).toMatch(
+        /confirmed the write of key "unconfirmed" on 0 of 1 replicas within 1 s/,
+      );
+      expect(await store.get('unconfirmed')).toBe('x');
+      await store.clear();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** Outcome of one failover run: writes the store acknowledged, and how many of them are gone. */
+interface FailoverRun {
+  acknowledged: number;
+  lost: number;
+  recoveryMs: number;
+}
+
+const DOWN_AFTER_MS = 1000;
+const WRITERS = 16;
+/** How long the replica is cut off (stopped, link closed) right before the primary dies. */
+const LAG_MS = 300;
+
+/**
+ * Writers put distinct keys continuously; once 500 writes are acknowledged the replica falls
+ * LAG_MS behind (stopped, link cut), the primary is killed with SIGKILL and the replica resumes,
+ * Sentinel promotes it, and the run counts acknowledged keys missing from the new primary.
+ */
+async function failoverUnderLoad(
+  durability: RedisStoreOptions['durability'],
+): Promise<FailoverRun> {
+  const setup = await startSentinelSetup(durability ? 'kvdurable' : 'kvasync');
+  const options: RedisStoreOptions = {
+    sentinels: [{ host: LOOPBACK, port: setup.sentinel.port }],
+    sentinelName: setup.name,
+    keyPrefix: uniquePrefix('failover'),
+    timeout: 2,
+  };
+  const store = new RedisStore({ ...options, durability });
+  // After the failover the promoted replica has no replica of its own, so a durable store rejects
+  // every write until one attaches: recovery and the count are measured through a plain store.
+  const plain = new RedisStore(options);
+  try {
+    await redisCli(
+      setup.sentinel.port,
+      'sentinel',
+      'set',
+      setup.name,
+      'down-after-milliseconds',
+      String(DOWN_AFTER_MS),
+    );
+    await waitForOnlineReplica(setup.primary.port);
+    await store.connect();
+    const acknowledged: string[] = [];
+    let next = 0;
+    let running = true;
+    const writer = async (): Promise<void> => {
+      while (running) {
+        const key = `w${next++}`;
+        try {
+          await store.put(key, next);
+          acknowledged.push(key);
+        } catch {
+          await sleep(20);
+        }
+      }
+    };
+    const writers = Array.from({ length: WRITERS }, writer);
+    await waitUntil(() => acknowledged.length >= 500, 20_000, '500 acknowledged writes');
+    // The replica falls behind: stopped, and its link cut by the primary, so what the primary
+    // acknowledges from now on reaches no replica (stopping alone is not enough: the kernel would
+    // still hand the replica everything already sent once it resumes).
+    process.kill(setup.replica.pid, 'SIGSTOP');
+    await redisCli(setup.primary.port, 'client', 'kill', 'type', 'replica');
+    await sleep(LAG_MS);
+    await killHard(setup.primary);
+    process.kill(setup.replica.pid, 'SIGCONT');
+    const recoveryMs = await timeUntilWorks(
+      () => plain.put('probe', 1),
+      30_000,
+      'writes to reach the promoted replica',
+    );
+    running = false;
+    await Promise.all(writers);
+    const values = await plain.getMany(acknowledged);
+    const lost = values.filter((value) => value === undefined).length;
+    await plain.clear();
+    return { acknowledged: acknowledged.length, lost, recoveryMs };
+  } finally {
+    await store.close();
+    await plain.close();
+    await setup.stop();
+  }
+}
+
+describe('Sentinel failover under write load, the primary killed while its replica lags', () => {
+  it('loses acknowledged writes without durability and none with durability: { replicas: 1 }', async () => {
+    const without = await failoverUnderLoad(undefined);
+    const withDurability = await failoverUnderLoad({ replicas: 1, timeout: 0.5 });
+    console.log(
+      `Sentinel failover (SIGKILL of the primary after the replica lagged ${LAG_MS} ms, ${WRITERS} writers): ` +
+        `without durability ${without.lost} of ${without.acknowledged} acknowledged writes lost (writes again after ${without.recoveryMs} ms); ` +
+        `with durability { replicas: 1, timeout: 0.5 } ${withDurability.lost} of ${withDurability.acknowledged} lost (writes again after ${withDurability.recoveryMs} ms)`,
+    );
+    expect(withDurability.lost).toBe(0);
+    expect(withDurability.acknowledged).toBeGreaterThan(500);
+    // The scenario does lose writes when they are not confirmed, so the 0 above means something.
+    expect(without.lost).toBeGreaterThan(0);
+  }, 90_000);
+});

@@ -19,6 +19,7 @@ export type {
 } from './core/types.js';
 export type { TelemetryOption, TelemetryOptions } from './telemetry/telemetry-options.js';
 export type { TelemetryTarget } from './telemetry/telemetry-target.js';
+export type { CachedOutcome } from './telemetry/cached-telemetry.js';
 export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
 export { MAX_KEY_LENGTH } from './core/validation.js';
 export { compareKeys } from './core/key-order.js';
@@ -41,6 +42,12 @@ export type {
   RedisStoreOptions,
 } from './redis/redis-store-options.js';
 export type { RedisTopology } from './redis/resolve-redis-options.js';
+export type { RedisDurabilityOptions } from './redis/durability.js';
+export type {
+  NearCacheOptions,
+  NearCacheTrackingMode,
+} from './redis/near-cache/near-cache-options.js';
+export type { NearCacheStats } from './redis/near-cache/near-cache.js';
 export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
 export {
   kvStoreOptionsFromEnv,

@@ -1,59 +1,7 @@
-export { KvStore } from './core/kv-store.js';
-export * from './core/errors.js';
-export type {
-  CommonStoreOptions,
-  KeyRange,
-  MaybePromise,
-  RawValue,
-  IncrementOptions,
-  IterateOptions,
-  KvStoreStats,
-  PutOptions,
-  RangeOptions,
-} from './core/types.js';
-export type { TelemetryOption, TelemetryOptions } from './telemetry/telemetry-options.js';
-export type { TelemetryTarget } from './telemetry/telemetry-target.js';
-export type { CachedOutcome } from './telemetry/cached-telemetry.js';
-export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
-export { MAX_KEY_LENGTH } from './core/validation.js';
-export { compareKeys } from './core/key-order.js';
-export type {
-  SerializedValue,
-  Serializer,
-  SerializerName,
-  SerializerOption,
-} from './serializers/serializer.js';
-export { jsonSerializer } from './serializers/json-serializer.js';
-export { richSerializer } from './serializers/rich-serializer.js';
-export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';
-export type { MemoryStoreOptions } from './memory/memory-store-options.js';
-export { RedisStore } from './redis/redis-store.js';
-export type { RedisNodeStats, RedisStoreStats } from './redis/redis-stats.js';
-export { DEFAULT_MAX_VALUE_BYTES } from './redis/value-size.js';
-export type {
-  RedisClusterOptions,
-  RedisNodeAddress,
-  RedisStoreOptions,
-} from './redis/redis-store-options.js';
-export type { RedisTopology } from './redis/resolve-redis-options.js';
-export type { RedisDurabilityOptions } from './redis/durability.js';
-export type {
-  NearCacheOptions,
-  NearCacheTrackingMode,
-} from './redis/near-cache/near-cache-options.js';
-export type { NearCacheStats } from './redis/near-cache/near-cache.js';
-export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
-export {
-  kvStoreOptionsFromEnv,
-  KV_STORE_ENV,
-  type KvStoreEnvOptions,
-  type KvStoreEnvSource,
-} from './kv-store-env.js';
+/**
+ * The `nestjs-kv-store` entry point: everything of `nestjs-kv-store/core` (stores, serializers,
+ * errors, migration, the Keyv adapter) plus the NestJS layer (module, `@Cached`, health).
+ * @module
+ */
+export * from './core-entry.js';
 export * from './nest/index.js';
-export {
-  KeyvKvStoreAdapter,
-  type KeyvAdapterOptions,
-  type KeyvKvStoreAdapterOptions,
-  type KeyvSetManyEntry,
-} from './keyv/keyv-store-adapter.js';
-export * from './migration/index.js';

@@ -2,12 +2,14 @@ import type { Cluster, Redis } from 'ioredis';
 import { ConnectionError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
+import type { LeaseCapable } from '../core/lease.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { serializerName } from '../serializers/resolve-serializer.js';
 import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
+import { RedisLeases } from './redis-leases.js';
 import { translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import {
@@ -63,9 +65,11 @@ const BYTE_FF = Buffer.from([0xff]);
  * run as Lua scripts by SHA, so data and index change atomically. The constructor never waits:
  * the client connects in the background (see {@link RedisStore.connect}) and reconnects forever.
  */
-export class RedisStore extends KvStore {
+export class RedisStore extends KvStore implements LeaseCapable {
   /** Always `'redis'`. */
   readonly backend = 'redis' as const;
+  /** Leases live in Redis, so every process on the same server and prefix sees them. */
+  readonly leasesSharedAcrossProcesses = true;
   /** Which deployment this store talks to. */
   readonly topology: RedisTopology;
 
@@ -77,6 +81,7 @@ export class RedisStore extends KvStore {
   private readonly errors: ErrorContext;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
+  private readonly leases: RedisLeases;
   private lastConnectionError: Error | undefined;
 
   /**
@@ -140,6 +145,29 @@ export class RedisStore extends KvStore {
       this.config.sweepIntervalMs,
     );
     this.sweeper.start();
+    this.leases = new RedisLeases({
+      layout: this.layout,
+      client: () => this.direct(),
+      guard: (command) => this.guard(command),
+    });
+  }
+
+  /** Takes the lease `name` for `token` for `ttlMs` ms unless another process holds it (`SET NX PX`). */
+  async tryLease(name: string, token: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    return this.leases.tryLease(name, token, ttlMs);
+  }
+
+  /** Extends the lease `name` to `ttlMs` ms from now while `token` holds it. */
+  async renewLease(name: string, token: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    return this.leases.renewLease(name, token, ttlMs);
+  }
+
+  /** Releases the lease `name` while `token` holds it. */
+  async releaseLease(name: string, token: string): Promise<boolean> {
+    this.assertOpen();
+    return this.leases.releaseLease(name, token);
   }
 
   /**

@@ -53,7 +53,12 @@ export function assertLeaseArguments(name: unknown, token: unknown, ttlMs?: unkn
     );
   }
   if (ttlMs === undefined) return;
-  if (typeof ttlMs !== 'number' || !Number.isSafeInteger(ttlMs) || ttlMs <= 0 || ttlMs > MAX_LEASE_MS) {
+  if (
+    typeof ttlMs !== 'number' ||
+    !Number.isSafeInteger(ttlMs) ||
+    ttlMs <= 0 ||
+    ttlMs > MAX_LEASE_MS
+  ) {
     throw new InvalidArgumentError(
       `lease TTL for ${JSON.stringify(name)} must be a whole number of milliseconds from 1 to ${MAX_LEASE_MS}; got ${describe(ttlMs)}`,
     );

@@ -29,7 +29,11 @@ export class RedisLeases {
   /** The Redis key of lease `name`: `<data prefix> 0xFF "kv-lease:" <name>`. */
   keyOf(name: string): Buffer {
     const { dataPrefix } = this.host.layout.shardFor(name);
-    return Buffer.concat([Buffer.from(dataPrefix, 'utf8'), LEASE_MARKER, Buffer.from(name, 'utf8')]);
+    return Buffer.concat([
+      Buffer.from(dataPrefix, 'utf8'),
+      LEASE_MARKER,
+      Buffer.from(name, 'utf8'),
+    ]);
   }
 
   /** Takes the lease unless someone holds it; resolves whether it was taken. */

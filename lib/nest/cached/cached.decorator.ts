@@ -12,8 +12,10 @@ import {
  * Options of `@Cached({...})`. Type parameters are optional and only type the callbacks:
  * `@Cached<[id: string], User>({ condition: (user) => user.active })`.
  */
-export interface CachedOptions<Args extends readonly unknown[] = never[], Result = never>
-  extends MultiInstanceCachedOptions<Args> {
+export interface CachedOptions<
+  Args extends readonly unknown[] = never[],
+  Result = never,
+> extends MultiInstanceCachedOptions<Args> {
   /**
    * Time to live of cached results: seconds (fractions allowed), a duration such as
    * `{ minutes: 5 }`, or `null` for never. Omitted: the store's `defaultTtl`.

@@ -98,18 +98,23 @@ export function multiInstanceMetadata(
     ttlMs,
     staleMs,
     jitter: jitter === 0 ? undefined : jitter,
-    tags: tags === undefined || (Array.isArray(tags) && tags.length === 0)
-      ? undefined
-      : Array.isArray(tags)
-        ? [...(tags as readonly string[])]
-        : (tags as CachedTagsSource),
+    tags:
+      tags === undefined || (Array.isArray(tags) && tags.length === 0)
+        ? undefined
+        : Array.isArray(tags)
+          ? [...(tags as readonly string[])]
+          : (tags as CachedTagsSource),
     lockWaitMs,
     leaseTtlMs,
   };
 }
 
 /** A positive span of time in milliseconds, or undefined when the option is absent. */
-function span(value: number | Duration | undefined, name: string, where: string): number | undefined {
+function span(
+  value: number | Duration | undefined,
+  name: string,
+  where: string,
+): number | undefined {
   if (value === undefined) return undefined;
   if (value === null) {
     throw new InvalidOptionsError(`${where}: ${name} must be seconds or a duration; got null`);

@@ -43,9 +43,14 @@ export function entryWrite(
 ): EntryWrite {
   const { ttlMs, staleMs, jitter } = metadata;
   if (ttlMs === undefined) {
-    return { stored: result, options: metadata.ttl === undefined ? undefined : { ttl: metadata.ttl } };
+    return {
+      stored: result,
+      options: metadata.ttl === undefined ? undefined : { ttl: metadata.ttl },
+    };
   }
-  const freshMs = jitter ? Math.max(1, Math.round(ttlMs * (1 + jitter * (2 * random() - 1)))) : ttlMs;
+  const freshMs = jitter
+    ? Math.max(1, Math.round(ttlMs * (1 + jitter * (2 * random() - 1))))
+    : ttlMs;
   if (staleMs === undefined) return { stored: result, options: { ttl: freshMs / 1000 } };
   const envelope: StaleEnvelope = { kvSwr: 1, value: result, freshUntil: now + freshMs };
   return { stored: envelope, options: { ttl: (freshMs + staleMs) / 1000 } };

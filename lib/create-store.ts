@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from './core/errors.js';
 import type { KvStore } from './core/kv-store.js';
-import { describe } from './core/ttl.js';
+import { describeValue } from './core/describe-value.js';
 import { MemoryStore } from './memory/memory-store.js';
 import type { MemoryStoreOptions } from './memory/memory-store-options.js';
 import { RedisStore } from './redis/redis-store.js';
@@ -16,7 +16,7 @@ export const STORE_TYPES = ['memory', 'redis'] as const;
 /** Creates a store from options; throws `InvalidOptionsError` for an unknown type or bad options. */
 export function createStore(options: StoreOptions = {}): KvStore {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionsError(`store options must be an object; got ${describe(options)}`);
+    throw new InvalidOptionsError(`store options must be an object; got ${describeValue(options)}`);
   }
   const { type = 'memory', ...rest } = options as { type?: unknown };
   switch (type) {
@@ -26,7 +26,7 @@ export function createStore(options: StoreOptions = {}): KvStore {
       return new RedisStore(rest as RedisStoreOptions);
     default:
       throw new InvalidOptionsError(
-        `Unknown store type ${describe(type)}; valid types are ${STORE_TYPES.map((t) => `'${t}'`).join(', ')}`,
+        `Unknown store type ${describeValue(type)}; valid types are ${STORE_TYPES.map((t) => `'${t}'`).join(', ')}`,
       );
   }
 }

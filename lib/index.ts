@@ -25,6 +25,12 @@ export type {
 } from './redis/redis-store-options.js';
 export type { RedisTopology } from './redis/resolve-redis-options.js';
 export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
+export {
+  kvStoreOptionsFromEnv,
+  KV_STORE_ENV,
+  type KvStoreEnvOptions,
+  type KvStoreEnvSource,
+} from './kv-store-env.js';
 export * from './nest/index.js';
 export {
   KeyvKvStoreAdapter,

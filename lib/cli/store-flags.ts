@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { createStore } from '../create-store.js';
 import type { KvStore } from '../core/kv-store.js';
-import { KV_STORE_ENV, kvStoreOptionsFromEnv } from '../nest/kv-store-env.js';
+import { KV_STORE_ENV, kvStoreOptionsFromEnv } from '../kv-store-env.js';
 import type { RedisStoreOptions } from '../redis/redis-store-options.js';
 import { RedisStore } from '../redis/redis-store.js';
 import type { SerializerName } from '../serializers/serializer.js';

@@ -1,5 +1,5 @@
 import type { Serializer } from '../serializers/serializer.js';
-import { resolveSerializer, serializerName } from '../serializers/resolve-serializer.js';
+import { resolveSerializer, serializerName } from './resolve-serializer.js';
 import {
   DeserializationError,
   InvalidArgumentError,
@@ -8,7 +8,8 @@ import {
   StoreClosedError,
 } from './errors.js';
 import { compareKeys, keySuccessor } from './key-order.js';
-import { describe, ttlToMilliseconds } from './ttl.js';
+import { describeValue } from './describe-value.js';
+import { ttlToMilliseconds } from './ttl.js';
 import type {
   CommonStoreOptions,
   IncrementOptions,
@@ -159,7 +160,7 @@ export abstract class KvStore implements AsyncDisposable {
     assertKey(key);
     if (typeof by !== 'number' || !Number.isFinite(by)) {
       throw new InvalidArgumentError(
-        `increment of key ${JSON.stringify(key)}: by must be a finite number; got ${describe(by)}`,
+        `increment of key ${JSON.stringify(key)}: by must be a finite number; got ${describeValue(by)}`,
       );
     }
     assertKnownOptions(options, PUT_OPTIONS, 'increment options');
@@ -276,7 +277,7 @@ export abstract class KvStore implements AsyncDisposable {
     }
     throw new SerializationError(
       key,
-      `serializer ${serializerName(this.serializer)} returned ${describe(serialized)} instead of a string or bytes`,
+      `serializer ${serializerName(this.serializer)} returned ${describeValue(serialized)} instead of a string or bytes`,
     );
   }
 
@@ -292,7 +293,7 @@ export abstract class KvStore implements AsyncDisposable {
   private encodeEntries(entries: Iterable<readonly [string, unknown]>): Array<[string, RawValue]> {
     if (entries === null || typeof entries !== 'object' || !(Symbol.iterator in entries)) {
       throw new InvalidArgumentError(
-        `entries must be an iterable of [key, value] pairs; got ${describe(entries)}`,
+        `entries must be an iterable of [key, value] pairs; got ${describeValue(entries)}`,
       );
     }
     const encoded: Array<[string, RawValue]> = [];
@@ -372,7 +373,7 @@ export abstract class KvStore implements AsyncDisposable {
 /** Validates range bounds; `undefined` when the range is empty by construction (start >= end). */
 function toKeyRange(startKey: unknown, endKey: unknown): KeyRange | undefined {
   if (typeof startKey !== 'string') {
-    throw new InvalidArgumentError(`startKey must be a string; got ${describe(startKey)}`);
+    throw new InvalidArgumentError(`startKey must be a string; got ${describeValue(startKey)}`);
   }
   if (startKey.length > 0) assertKey(startKey, 'startKey');
   if (endKey === undefined) return { start: startKey, prefix: startKey };

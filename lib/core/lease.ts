@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
-import { describe } from './ttl.js';
+import { describeValue } from './describe-value.js';
 import { assertKey } from './validation.js';
 
 /** Longest lease accepted, in milliseconds (one hour): a lease is meant to cover one computation. */
@@ -49,7 +49,7 @@ export function assertLeaseArguments(name: unknown, token: unknown, ttlMs?: unkn
   assertKey(name, 'lease name');
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
     throw new InvalidArgumentError(
-      `lease token for ${JSON.stringify(name)} must be a string of 1 to ${MAX_TOKEN_LENGTH} characters; got ${describe(token)}`,
+      `lease token for ${JSON.stringify(name)} must be a string of 1 to ${MAX_TOKEN_LENGTH} characters; got ${describeValue(token)}`,
     );
   }
   if (ttlMs === undefined) return;
@@ -60,7 +60,7 @@ export function assertLeaseArguments(name: unknown, token: unknown, ttlMs?: unkn
     ttlMs > MAX_LEASE_MS
   ) {
     throw new InvalidArgumentError(
-      `lease TTL for ${JSON.stringify(name)} must be a whole number of milliseconds from 1 to ${MAX_LEASE_MS}; got ${describe(ttlMs)}`,
+      `lease TTL for ${JSON.stringify(name)} must be a whole number of milliseconds from 1 to ${MAX_LEASE_MS}; got ${describeValue(ttlMs)}`,
     );
   }
 }

@@ -1,3 +1,4 @@
+import { describeValue } from './describe-value.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** A span of time; the parts are added up. Every part is optional and must be finite and >= 0. */
@@ -39,12 +40,12 @@ export function ttlToMilliseconds(ttl: Ttl, what: string): number | null {
     ms = durationToMilliseconds(ttl, what);
   } else {
     throw new InvalidArgumentError(
-      `${what} must be a number of seconds, a duration object or null; got ${describe(ttl)}`,
+      `${what} must be a number of seconds, a duration object or null; got ${describeValue(ttl)}`,
     );
   }
   if (!Number.isFinite(ms) || ms <= 0) {
     throw new InvalidArgumentError(
-      `${what} must be a positive, finite number of seconds; got ${describe(ttl)}`,
+      `${what} must be a positive, finite number of seconds; got ${describeValue(ttl)}`,
     );
   }
   if (ms > MAX_TTL_SECONDS * 1000) {
@@ -66,25 +67,10 @@ function durationToMilliseconds(duration: object, what: string): number {
     if (amount === undefined) continue;
     if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) {
       throw new InvalidArgumentError(
-        `${what}.${unit} must be a finite number >= 0; got ${describe(amount)}`,
+        `${what}.${unit} must be a finite number >= 0; got ${describeValue(amount)}`,
       );
     }
     total += amount * factor;
   }
   return total;
-}
-
-/** A short, safe description of a bad argument for error messages. */
-export function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (value === null) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return String(value);
-  }
-  if (typeof value === 'string') {
-    return JSON.stringify(value.length > 50 ? `${value.slice(0, 50)}…` : value);
-  }
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }

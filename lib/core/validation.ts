@@ -1,5 +1,5 @@
 import { InvalidArgumentError, InvalidOptionsError, SerializationError } from './errors.js';
-import { describe } from './ttl.js';
+import { describeValue } from './describe-value.js';
 
 /** Longest key accepted, in UTF-16 code units (long enough for any URL a crawler keeps). */
 export const MAX_KEY_LENGTH = 8192;
@@ -11,7 +11,7 @@ interface MaybeWellFormed {
 /** Throws {@link InvalidArgumentError} unless `key` is a non-empty, well-formed string within {@link MAX_KEY_LENGTH}. */
 export function assertKey(key: unknown, what = 'key'): asserts key is string {
   if (typeof key !== 'string') {
-    throw new InvalidArgumentError(`${what} must be a string; got ${describe(key)}`);
+    throw new InvalidArgumentError(`${what} must be a string; got ${describeValue(key)}`);
   }
   if (key.length === 0) throw new InvalidArgumentError(`${what} must not be empty`);
   if (key.length > MAX_KEY_LENGTH) {
@@ -28,7 +28,9 @@ export function assertKey(key: unknown, what = 'key'): asserts key is string {
 /** Throws {@link InvalidArgumentError} unless `keys` is an array of valid keys. */
 export function assertKeys(keys: unknown, what = 'keys'): asserts keys is string[] {
   if (!Array.isArray(keys)) {
-    throw new InvalidArgumentError(`${what} must be an array of strings; got ${describe(keys)}`);
+    throw new InvalidArgumentError(
+      `${what} must be an array of strings; got ${describeValue(keys)}`,
+    );
   }
   for (let i = 0; i < keys.length; i++) assertKey(keys[i], `${what}[${i}]`);
 }
@@ -44,7 +46,9 @@ export function assertValue(key: string, value: unknown): void {
 export function assertLimit(limit: unknown, what = 'limit'): asserts limit is number | undefined {
   if (limit === undefined) return;
   if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit <= 0) {
-    throw new InvalidArgumentError(`${what} must be a positive integer; got ${describe(limit)}`);
+    throw new InvalidArgumentError(
+      `${what} must be a positive integer; got ${describeValue(limit)}`,
+    );
   }
 }
 
@@ -60,7 +64,7 @@ export function assertKnownOptions(
 ): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ErrorType(`${kind} must be an object; got ${describe(options)}`);
+    throw new ErrorType(`${kind} must be an object; got ${describeValue(options)}`);
   }
   for (const name of Object.keys(options)) {
     if (!allowed.includes(name)) {

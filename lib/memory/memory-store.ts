@@ -2,10 +2,10 @@ import sortedBtree from 'sorted-btree';
 import { InvalidOptionsError, NotANumberError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
-import { describe } from '../core/ttl.js';
+import { describeValue } from '../core/describe-value.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { assertKnownOptions } from '../core/validation.js';
-import { serializerName } from '../serializers/resolve-serializer.js';
+import { serializerName } from '../core/resolve-serializer.js';
 import { ExpirySweeper, type SweepTarget } from './expiry-sweeper.js';
 import { MEMORY_STORE_OPTION_NAMES, type MemoryStoreOptions } from './memory-store-options.js';
 
@@ -60,7 +60,7 @@ export class MemoryStore extends KvStore {
     super(options);
     this.maxEntries = validateMaxEntries(options.maxEntries);
     if (options.now !== undefined && typeof options.now !== 'function') {
-      throw new InvalidOptionsError(`now must be a function; got ${describe(options.now)}`);
+      throw new InvalidOptionsError(`now must be a function; got ${describeValue(options.now)}`);
     }
     this.clock = options.now ?? Date.now;
     const target: SweepTarget = {
@@ -274,7 +274,7 @@ function validateMaxEntries(maxEntries: unknown): number | null {
   if (maxEntries === undefined) return null;
   if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
     throw new InvalidOptionsError(
-      `maxEntries must be a positive integer; got ${describe(maxEntries)}`,
+      `maxEntries must be a positive integer; got ${describeValue(maxEntries)}`,
     );
   }
   return maxEntries;
@@ -284,7 +284,7 @@ function validateSweepInterval(seconds: unknown): number {
   if (seconds === undefined) return DEFAULT_SWEEP_INTERVAL_SECONDS * 1000;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
     throw new InvalidOptionsError(
-      `sweepInterval must be a positive number of seconds; got ${describe(seconds)}`,
+      `sweepInterval must be a positive number of seconds; got ${describeValue(seconds)}`,
     );
   }
   return Math.max(1, seconds * 1000);

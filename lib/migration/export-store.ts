@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError, SerializationError } from '../core/errors.js';
 import type { KvStore } from '../core/kv-store.js';
-import { describe } from '../core/ttl.js';
+import { describeValue } from '../core/describe-value.js';
 import { assertKnownOptions } from '../core/validation.js';
 import { resolveBatchSize } from './batch-size.js';
 import {
@@ -64,7 +64,7 @@ export async function exportStore(
   const batchSize = resolveBatchSize(options.batchSize);
   if (options.encoding !== undefined && !DUMP_ENCODINGS.includes(options.encoding)) {
     throw new InvalidArgumentError(
-      `encoding must be 'json' or 'v8'; got ${describe(options.encoding)}`,
+      `encoding must be 'json' or 'v8'; got ${describeValue(options.encoding)}`,
     );
   }
   const stats = await store.getStats();

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import { describe } from '../core/ttl.js';
+import { describeValue } from '../core/describe-value.js';
 
 /** Which keys a copy or export covers: every key by default, or a prefix, or a range. */
 export interface KeySelection {
@@ -17,12 +17,12 @@ export function selectionBounds(selection: KeySelection): [string, string | unde
   }
   if (range !== undefined) {
     if (range === null || typeof range !== 'object') {
-      throw new InvalidArgumentError(`range must be { start, end }; got ${describe(range)}`);
+      throw new InvalidArgumentError(`range must be { start, end }; got ${describeValue(range)}`);
     }
     return [range.start, range.end];
   }
   if (prefix !== undefined && typeof prefix !== 'string') {
-    throw new InvalidArgumentError(`prefix must be a string; got ${describe(prefix)}`);
+    throw new InvalidArgumentError(`prefix must be a string; got ${describeValue(prefix)}`);
   }
   return [prefix ?? '', undefined];
 }

@@ -14,12 +14,6 @@ export type {
 export { getKvStoreToken } from './kv-store.tokens.js';
 export { InjectKvStore } from './inject-kv-store.decorator.js';
 export {
-  kvStoreOptionsFromEnv,
-  KV_STORE_ENV,
-  type KvStoreEnvOptions,
-  type KvStoreEnvSource,
-} from './kv-store-env.js';
-export {
   Cached,
   type CacheableMethod,
   type CachedDecorator,

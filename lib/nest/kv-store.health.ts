@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidArgumentError, TimeoutError } from '../core/errors.js';
 import type { KvStore } from '../core/kv-store.js';
-import { describe } from '../core/ttl.js';
+import { describeValue } from '../core/describe-value.js';
 import { KvStoreRegistry } from './kv-store.registry.js';
 import { describeStore } from './kv-store.tokens.js';
 
@@ -65,7 +65,7 @@ export class KvStoreHealthIndicator {
     const timeout = options.timeout ?? DEFAULT_TIMEOUT_SECONDS;
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
       throw new InvalidArgumentError(
-        `KvStoreHealthIndicator: timeout must be a positive number of seconds; got ${describe(timeout)}`,
+        `KvStoreHealthIndicator: timeout must be a positive number of seconds; got ${describeValue(timeout)}`,
       );
     }
     const base = { backend: store.backend, store: options.store ?? 'default' };

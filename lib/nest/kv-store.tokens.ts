@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from '../core/errors.js';
 import { KvStore } from '../core/kv-store.js';
-import { describe } from '../core/ttl.js';
+import { describeValue } from '../core/describe-value.js';
 
 /** Prefix of the string tokens of named stores, e.g. `kv-store:sessions`. */
 const NAMED_STORE_TOKEN_PREFIX = 'kv-store:';
@@ -26,7 +26,7 @@ export function describeStore(name: string | undefined): string {
 export function assertStoreName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.trim().length === 0) {
     throw new InvalidOptionsError(
-      `a KvStoreModule store name must be a non-empty string; got ${describe(name)}`,
+      `a KvStoreModule store name must be a non-empty string; got ${describeValue(name)}`,
     );
   }
 }

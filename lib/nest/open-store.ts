@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from '../core/errors.js';
 import { KvStore } from '../core/kv-store.js';
-import { describe } from '../core/ttl.js';
+import { describeValue } from '../core/describe-value.js';
 import { createStore, type StoreOptions } from '../create-store.js';
 import type { KvStoreModuleOptions } from './kv-store-module-options.js';
 import { describeStore } from './kv-store.tokens.js';
@@ -28,7 +28,7 @@ export function openStore(options: KvStoreModuleOptions, name: string | undefine
   const which = describeStore(name);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidOptionsError(
-      `KvStoreModule options of ${which} must be an object; got ${describe(options)}` +
+      `KvStoreModule options of ${which} must be an object; got ${describeValue(options)}` +
         ' (does the forRootAsync factory return the options?)',
     );
   }
@@ -36,7 +36,7 @@ export function openStore(options: KvStoreModuleOptions, name: string | undefine
   if ('store' in options) {
     if (!(options.store instanceof KvStore)) {
       throw new InvalidOptionsError(
-        `KvStoreModule option store of ${which} must be a KvStore instance (for example from createStore()); got ${describe(options.store)}`,
+        `KvStoreModule option store of ${which} must be a KvStore instance (for example from createStore()); got ${describeValue(options.store)}`,
       );
     }
     const extra = Object.keys(options).filter((key) => !INSTANCE_OPTION_NAMES.has(key));
@@ -72,6 +72,6 @@ function readBoolean(options: object, key: string, which: string): boolean | und
   const value: unknown = (options as Record<string, unknown>)[key];
   if (value === undefined || typeof value === 'boolean') return value;
   throw new InvalidOptionsError(
-    `KvStoreModule option ${key} of ${which} must be true or false; got ${describe(value)}`,
+    `KvStoreModule option ${key} of ${which} must be true or false; got ${describeValue(value)}`,
   );
 }

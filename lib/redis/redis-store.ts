@@ -4,7 +4,7 @@ import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import type { LeaseCapable } from '../core/lease.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
-import { serializerName } from '../serializers/resolve-serializer.js';
+import { serializerName } from '../core/resolve-serializer.js';
 import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionsError } from '../core/errors.js';
-import { describe } from '../core/ttl.js';
+import { describeValue } from '../core/describe-value.js';
 import { assertKnownOptions } from '../core/validation.js';
 import {
   REDIS_STORE_OPTION_NAMES,
@@ -192,7 +192,7 @@ interface UrlParts {
 
 function parseRedisUrl(url: unknown): UrlParts {
   if (typeof url !== 'string') {
-    throw new InvalidOptionsError(`url must be a string; got ${describe(url)}`);
+    throw new InvalidOptionsError(`url must be a string; got ${describeValue(url)}`);
   }
   let parsed: URL;
   try {
@@ -231,7 +231,7 @@ function contradiction(a: string, b: string): InvalidOptionsError {
 function optionalString(value: unknown, what: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') {
-    throw new InvalidOptionsError(`${what} must be a string; got ${describe(value)}`);
+    throw new InvalidOptionsError(`${what} must be a string; got ${describeValue(value)}`);
   }
   return value;
 }
@@ -247,7 +247,9 @@ function optionalPassword(value: unknown): string | undefined {
 
 function resolveHost(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new InvalidOptionsError(`${what} must be a non-empty string; got ${describe(value)}`);
+    throw new InvalidOptionsError(
+      `${what} must be a non-empty string; got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -255,7 +257,7 @@ function resolveHost(value: unknown, what: string): string {
 function resolvePort(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
     throw new InvalidOptionsError(
-      `${what} must be an integer from 1 to 65535; got ${describe(value)}`,
+      `${what} must be an integer from 1 to 65535; got ${describeValue(value)}`,
     );
   }
   return value;
@@ -263,14 +265,16 @@ function resolvePort(value: unknown, what: string): number {
 
 function nonNegativeInteger(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidOptionsError(`${what} must be an integer >= 0; got ${describe(value)}`);
+    throw new InvalidOptionsError(`${what} must be an integer >= 0; got ${describeValue(value)}`);
   }
   return value;
 }
 
 function positiveInteger(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidOptionsError(`${what} must be a positive integer; got ${describe(value)}`);
+    throw new InvalidOptionsError(
+      `${what} must be a positive integer; got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -278,7 +282,7 @@ function positiveInteger(value: unknown, what: string): number {
 function positiveSeconds(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 86_400) {
     throw new InvalidOptionsError(
-      `${what} must be a positive number of seconds (at most 86400); got ${describe(value)}`,
+      `${what} must be a positive number of seconds (at most 86400); got ${describeValue(value)}`,
     );
   }
   return value;
@@ -291,14 +295,14 @@ function resolveTls(ssl: unknown): ConnectionOptions | undefined {
     return { ...(ssl as ConnectionOptions) };
   }
   throw new InvalidOptionsError(
-    `ssl must be true, false or an object of TLS options; got ${describe(ssl)}`,
+    `ssl must be true, false or an object of TLS options; got ${describeValue(ssl)}`,
   );
 }
 
 function resolveKeyPrefix(value: unknown, cluster: boolean): string {
   if (value === undefined) return REDIS_DEFAULTS.keyPrefix;
   if (typeof value !== 'string') {
-    throw new InvalidOptionsError(`keyPrefix must be a string; got ${describe(value)}`);
+    throw new InvalidOptionsError(`keyPrefix must be a string; got ${describeValue(value)}`);
   }
   if (value.length > MAX_PREFIX_LENGTH) {
     throw new InvalidOptionsError(`keyPrefix must be at most ${MAX_PREFIX_LENGTH} characters`);
@@ -309,7 +313,7 @@ function resolveKeyPrefix(value: unknown, cluster: boolean): string {
   // The cluster layout appends a {hash tag}: braces in the prefix would move keys to other slots.
   if (cluster && /[{}]/.test(value)) {
     throw new InvalidOptionsError(
-      `keyPrefix must not contain { or } with cluster; got ${describe(value)}`,
+      `keyPrefix must not contain { or } with cluster; got ${describeValue(value)}`,
     );
   }
   return value;
@@ -318,7 +322,7 @@ function resolveKeyPrefix(value: unknown, cluster: boolean): string {
 function resolveAddress(value: unknown, what: string, defaultPort: number): ResolvedAddress {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidOptionsError(
-      `${what} must be an object { host, port }; got ${describe(value)}`,
+      `${what} must be an object { host, port }; got ${describeValue(value)}`,
     );
   }
   const { host, port, ...rest } = value as RedisNodeAddress;
@@ -341,7 +345,9 @@ function resolveAddressList(value: unknown, what: string, defaultPort: number): 
 
 function resolveClusterNodes(value: unknown): ResolvedAddress[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidOptionsError(`cluster must be an object { nodes }; got ${describe(value)}`);
+    throw new InvalidOptionsError(
+      `cluster must be an object { nodes }; got ${describeValue(value)}`,
+    );
   }
   assertKnownOptions(value, ['nodes'], 'cluster options', InvalidOptionsError);
   return resolveAddressList(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../../core/errors.js';
-import { describe } from '../../core/ttl.js';
+import { describeValue } from '../../core/describe-value.js';
 import type { CachedMethodMetadata } from './cached.metadata.js';
 import { stableStringify } from './stable-stringify.js';
 
@@ -38,7 +38,7 @@ function customKey(
   const part: unknown = key(...args);
   if (typeof part !== 'string' || part.length === 0) {
     throw new InvalidArgumentError(
-      `the @Cached key function of ${prefix.slice('cached:'.length, -1)} must return a non-empty string; got ${describe(part)}`,
+      `the @Cached key function of ${prefix.slice('cached:'.length, -1)} must return a non-empty string; got ${describeValue(part)}`,
     );
   }
   return part;

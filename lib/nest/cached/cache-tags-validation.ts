@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../../core/errors.js';
-import { describe } from '../../core/ttl.js';
+import { describeValue } from '../../core/describe-value.js';
 
 /** Longest tag accepted, in characters. */
 export const MAX_TAG_LENGTH = 1000;
@@ -11,12 +11,14 @@ export const MAX_TAG_LENGTH = 1000;
  */
 export function assertTags(tags: unknown, what: string): asserts tags is readonly string[] {
   if (!Array.isArray(tags)) {
-    throw new InvalidArgumentError(`${what} must be an array of strings; got ${describe(tags)}`);
+    throw new InvalidArgumentError(
+      `${what} must be an array of strings; got ${describeValue(tags)}`,
+    );
   }
   tags.forEach((tag: unknown, i) => {
     if (typeof tag !== 'string' || tag.length === 0 || tag.length > MAX_TAG_LENGTH) {
       throw new InvalidArgumentError(
-        `${what}[${i}] must be a string of 1 to ${MAX_TAG_LENGTH} characters; got ${describe(tag)}`,
+        `${what}[${i}] must be a string of 1 to ${MAX_TAG_LENGTH} characters; got ${describeValue(tag)}`,
       );
     }
     if (tag.includes('\u0000')) {

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { InvalidOptionsError } from '../../core/errors.js';
 import { supportsLeases, type LeaseCapable } from '../../core/lease.js';
-import { describe } from '../../core/ttl.js';
+import { describeValue } from '../../core/describe-value.js';
 import { cachedKey } from './cache-key.js';
 import { readTagVersions, sameVersions, tagRowKey, tagsOfCall } from './cache-tags.js';
 import { type CachedCall, type CachedMethod, flightKey } from './cached-call.js';
@@ -179,7 +179,7 @@ export class CachedCaller {
     const pending = original.apply(instance, args);
     if (!isPromiseLike(pending)) {
       throw new InvalidOptionsError(
-        `@Cached on ${cached.id}: the method returned ${describe(pending)} instead of a Promise; ` +
+        `@Cached on ${cached.id}: the method returned ${describeValue(pending)} instead of a Promise; ` +
           '@Cached only applies to async methods',
       );
     }

@@ -1,5 +1,6 @@
 import { InvalidOptionsError, KvStoreError } from '../../core/errors.js';
-import { describe, ttlToMilliseconds, type Ttl } from '../../core/ttl.js';
+import { describeValue } from '../../core/describe-value.js';
+import { ttlToMilliseconds, type Ttl } from '../../core/ttl.js';
 import { assertStoreName } from '../kv-store.tokens.js';
 import { type CachedMethodMetadata, writeCachedMetadata } from './cached.metadata.js';
 import {
@@ -108,7 +109,9 @@ function toMetadata(
     ['condition', condition],
   ] as const) {
     if (fn !== undefined && typeof fn !== 'function') {
-      throw new InvalidOptionsError(`${where}: ${name} must be a function; got ${describe(fn)}`);
+      throw new InvalidOptionsError(
+        `${where}: ${name} must be a function; got ${describeValue(fn)}`,
+      );
     }
   }
   if (store !== undefined) withContext(where, () => assertStoreName(store));

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InvalidArgumentError, InvalidOptionsError } from '../../core/errors.js';
-import { describe } from '../../core/ttl.js';
+import { describeValue } from '../../core/describe-value.js';
 import { KvStoreRegistry } from '../kv-store.registry.js';
 import { describeStore } from '../kv-store.tokens.js';
 import { cachedKey, cachedKeyPrefix } from './cache-key.js';
@@ -73,7 +73,7 @@ export class KvCacheService {
     method: K,
     ...args: MethodArgs<T, K>
   ): Promise<boolean> {
-    const cached = this.describe(target, method);
+    const cached = this.cachedMethodOf(target, method);
     const key = cachedKey(cached.prefix, cached.metadata, args);
     cached.state.generation++;
     this.caller.inFlight.delete(flightKey(cached, key));
@@ -85,7 +85,7 @@ export class KvCacheService {
    * prefix); resolves how many entries were deleted.
    */
   async invalidateAll<T>(target: ClassRef<T>, method: AsyncMethodName<T>): Promise<number> {
-    const cached = this.describe(target, method);
+    const cached = this.cachedMethodOf(target, method);
     cached.state.generation++;
     const inFlightPrefix = flightKey(cached, cached.prefix);
     for (const key of [...this.caller.inFlight.keys()]) {
@@ -112,7 +112,7 @@ export class KvCacheService {
     method: K,
     ...args: MethodArgs<T, K>
   ): string {
-    const cached = this.describe(target, method);
+    const cached = this.cachedMethodOf(target, method);
     return cachedKey(cached.prefix, cached.metadata, args);
   }
 
@@ -180,7 +180,7 @@ export class KvCacheService {
   }
 
   /** The cached method behind `Class.method`, for invalidation. */
-  private describe(target: unknown, method: string): CachedMethod {
+  private cachedMethodOf(target: unknown, method: string): CachedMethod {
     const prototype: unknown = typeof target === 'function' ? target.prototype : undefined;
     const fn: unknown =
       typeof prototype === 'object' && prototype !== null
@@ -189,7 +189,7 @@ export class KvCacheService {
     const metadata = readCachedMetadata(fn);
     if (metadata === undefined || typeof target !== 'function') {
       throw new InvalidArgumentError(
-        `${typeof target === 'function' ? target.name : describe(target)}.${method} is not a method decorated with @Cached`,
+        `${typeof target === 'function' ? target.name : describeValue(target)}.${method} is not a method decorated with @Cached`,
       );
     }
     return this.resolve(target.name, method, metadata);

@@ -1,6 +1,7 @@
 import { InvalidOptionsError, KvStoreError } from '../../core/errors.js';
 import { MAX_LEASE_MS } from '../../core/lease.js';
-import { describe, ttlToMilliseconds, type Duration, type Ttl } from '../../core/ttl.js';
+import { describeValue } from '../../core/describe-value.js';
+import { ttlToMilliseconds, type Duration, type Ttl } from '../../core/ttl.js';
 import { assertTags } from './cache-tags-validation.js';
 import type { CachedMethodMetadata, CachedTagsSource } from './cached.metadata.js';
 
@@ -66,7 +67,7 @@ export function multiInstanceMetadata(
   const staleMs = span(staleWhileRevalidate, 'staleWhileRevalidate', where);
   if (jitter !== undefined && (typeof jitter !== 'number' || !(jitter >= 0 && jitter < 1))) {
     throw new InvalidOptionsError(
-      `${where}: jitter must be a number from 0 to below 1 (0.1 = ±10% of the ttl); got ${describe(jitter)}`,
+      `${where}: jitter must be a number from 0 to below 1 (0.1 = ±10% of the ttl); got ${describeValue(jitter)}`,
     );
   }
   let ttlMs: number | undefined;
@@ -74,7 +75,7 @@ export function multiInstanceMetadata(
     const needs = staleMs !== undefined ? 'staleWhileRevalidate' : 'jitter';
     if (ttl === undefined || ttl === null) {
       throw new InvalidOptionsError(
-        `${where}: ${needs} needs a ttl in seconds or a duration; got ${describe(ttl)}`,
+        `${where}: ${needs} needs a ttl in seconds or a duration; got ${describeValue(ttl)}`,
       );
     }
     ttlMs = ttlToMilliseconds(ttl, 'ttl') as number;

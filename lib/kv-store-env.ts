@@ -1,8 +1,8 @@
-import { InvalidOptionsError } from '../core/errors.js';
-import { describe } from '../core/ttl.js';
-import type { MemoryStoreOptions } from '../memory/memory-store-options.js';
-import type { RedisStoreOptions } from '../redis/redis-store-options.js';
-import type { SerializerName } from '../serializers/serializer.js';
+import { InvalidOptionsError } from './core/errors.js';
+import { describeValue } from './core/describe-value.js';
+import type { MemoryStoreOptions } from './memory/memory-store-options.js';
+import type { RedisStoreOptions } from './redis/redis-store-options.js';
+import type { SerializerName } from './serializers/serializer.js';
 
 /** The environment variables `kvStoreOptionsFromEnv` reads. */
 export const KV_STORE_ENV = {
@@ -103,7 +103,7 @@ function reader(env: KvStoreEnvSource): Read {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new InvalidOptionsError(
-        `Environment variable ${name} must be text (a string, number or boolean); got ${describe(value)}`,
+        `Environment variable ${name} must be text (a string, number or boolean); got ${describeValue(value)}`,
       );
     }
     const text = String(value).trim();

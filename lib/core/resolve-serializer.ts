@@ -1,8 +1,8 @@
-import { InvalidOptionsError } from '../core/errors.js';
-import { describe } from '../core/ttl.js';
-import { jsonSerializer } from './json-serializer.js';
-import { richSerializer } from './rich-serializer.js';
-import type { Serializer, SerializerOption } from './serializer.js';
+import { InvalidOptionsError } from './errors.js';
+import { describeValue } from './describe-value.js';
+import { jsonSerializer } from '../serializers/json-serializer.js';
+import { richSerializer } from '../serializers/rich-serializer.js';
+import type { Serializer, SerializerOption } from '../serializers/serializer.js';
 
 const BUILT_IN: Readonly<Record<string, Serializer>> = {
   json: jsonSerializer,
@@ -27,7 +27,9 @@ export function resolveSerializer(option: SerializerOption | undefined): Seriali
   throw new InvalidOptionsError(
     `serializer must be ${Object.keys(BUILT_IN)
       .map((name) => `'${name}'`)
-      .join(', ')} or an object with serialize and deserialize functions; got ${describe(option)}`,
+      .join(
+        ', ',
+      )} or an object with serialize and deserialize functions; got ${describeValue(option)}`,
   );
 }
 

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, KV_STORE_ENV, kvStoreOptionsFromEnv } from '../../lib/index.js';
+import { InvalidOptionsError, KV_STORE_ENV, kvStoreOptionsFromEnv } from '../lib/index.js';
 
 describe('kvStoreOptionsFromEnv', () => {
   it('gives the default in-memory store when no variable is set', () => {

@@ -35,6 +35,22 @@ const REDIS_PEERS = [
 /** Plain ioredis running the store's put script: the floor of an atomic indexed put. */
 const PUT_SCRIPT_FLOOR = 'ioredis + put script';
 const CACHED_SUBJECTS = ['cached', 'store.get', 'store.get prebuilt'];
+/** A hit of a method with tags and jitter against a plain @Cached hit (swr shown for reference). */
+const CACHED_TAGS_SUBJECTS = ['cached tags+jitter', 'cached plain', 'cached swr'];
+
+/** The @Cached hit with tags and jitter (issue 11), on one backend. */
+function cachedTagsCase(backend: 'memory' | 'redis'): CaseSpec {
+  return {
+    id: `cached-tags-hit-${backend}`,
+    title: `@Cached hit with tags and jitter against a plain @Cached hit (${backend}, one awaited at a time)`,
+    script: 'cached-tags-hit',
+    args: [backend],
+    subjects: CACHED_TAGS_SUBJECTS,
+    unit: 'ops/s',
+    redis: backend === 'redis',
+    together: true,
+  };
+}
 
 function memoryCases(sizes: number[]): CaseSpec[] {
   return [
@@ -136,5 +152,10 @@ function redisCases(sizes: number[]): CaseSpec[] {
  */
 export function casesFor(quick: boolean): CaseSpec[] {
   const sizes = quick ? [1_000, 10_000] : [10_000, 100_000, 1_000_000];
-  return [...memoryCases(sizes), ...redisCases(sizes)];
+  return [
+    ...memoryCases(sizes),
+    cachedTagsCase('memory'),
+    ...redisCases(sizes),
+    cachedTagsCase('redis'),
+  ];
 }

@@ -101,6 +101,11 @@ export const TARGETS: Target[] = [
     description: '@Cached hit <= 1.2x the time of store.get (Redis; the caller builds the key)',
     check: (results) => cachedRatio(results, 'cached-hit-redis', 'store.get'),
   },
+  ...(['memory', 'redis'] as const).map((backend): Target => ({
+    description: `@Cached hit with tags and jitter <= 1.2x the time of a plain @Cached hit (${backend})`,
+    check: (results) =>
+      timeRatio(results, `cached-tags-hit-${backend}`, 'cached tags+jitter', 'cached plain', 1.2),
+  })),
   atMost(
     'Redis: the range index adds <= 40% to the bytes per key of plain SET keys',
     'redis-bytes',
@@ -117,4 +122,16 @@ function cachedRatio(
 ): { measured: string; met: boolean } | undefined {
   const r = ratio(results, id, peer, 'cached');
   return r === undefined ? undefined : { measured: `${r.toFixed(2)}x the time`, met: r <= 1.2 };
+}
+
+/** Time ratio of `subject` to `peer` (both ops/s), met when at most `max`. */
+function timeRatio(
+  results: RunResults,
+  id: string,
+  subject: string,
+  peer: string,
+  max: number,
+): { measured: string; met: boolean } | undefined {
+  const r = ratio(results, id, peer, subject);
+  return r === undefined ? undefined : { measured: `${r.toFixed(2)}x the time`, met: r <= max };
 }

@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   if (missed > 0) {
     lines.push(
       '',
-      'Why targets are missed, with the measurements that show it: the Benchmarks section of the README.',
+      'Why targets are missed, with the measurements that show it: docs/benchmarks.md.',
     );
   }
   for (const spec of cases) {

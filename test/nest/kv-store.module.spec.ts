@@ -247,7 +247,7 @@ describe('KvStoreModule.forRootAsync', () => {
     expect(main).toBe(app.get(KvStore));
   });
 
-  it('configures the store from ConfigService and KV_* variables (the README recipe)', async () => {
+  it('configures the store from ConfigService and KV_* variables (the recipe in docs/nestjs.md)', async () => {
     const app = await compile([
       ConfigModule.forRoot({
         ignoreEnvFile: true,

@@ -49,10 +49,12 @@ const DELETE_BATCH = 500;
  * ```ts
  * await this.cache.invalidate(FrontierService, 'nextBatch', 'example.org'); // one call
  * await this.cache.invalidateAll(FrontierService, 'nextBatch');              // every call
- * this.cache.getCachedStats(); // { hits, misses, coalesced, errors, methods: { 'FrontierService.nextBatch': ... } }
+ * await this.cache.invalidateTags('domain:example.org');                     // every tagged result
+ * this.cache.getCachedStats(); // { hits, misses, coalesced, errors, staleServed, ..., methods: { ... } }
  * ```
  *
  * One instance per app, so two apps in one process never share in-flight calls or counters.
+ * Calls themselves run in {@link CachedCaller}; see docs/multi-instance.md for several instances.
  */
 @Injectable()
 export class KvCacheService {

@@ -65,6 +65,7 @@ const handlers = {
   }),
   invalidateTags: async ({ tags }) => ({ deleted: await cache.invalidateTags(...tags) }),
   stats: async () => ({}),
+  storeStats: async () => ({ store: await app.get(KvStore).getStats() }),
   exit: async () => {
     await app.close();
     setTimeout(() => process.exit(0), 0);

@@ -31,6 +31,7 @@ export interface CallResult {
 export interface Reply {
   results?: CallResult[];
   deleted?: number;
+  store?: Record<string, unknown>;
   stats: CachedStats;
 }
 
@@ -44,6 +45,8 @@ export interface Instance {
   call(id: string, concurrency?: number): Promise<Reply>;
   invalidateTags(...tags: string[]): Promise<Reply>;
   stats(): Promise<CachedStats>;
+  /** The instance's `store.getStats()`. */
+  storeStats(): Promise<Record<string, unknown>>;
   /** SIGKILL: the process dies mid-whatever, as a crashed pod would. */
   kill(): Promise<void>;
   /** Closes the app and waits for the process to exit (kills it after 10 s). */
@@ -111,6 +114,7 @@ export function startInstance(config: InstanceConfig): Promise<Instance> {
       call: (id, concurrency = 1) => send({ op: 'call', id, concurrency }),
       invalidateTags: (...tags) => send({ op: 'invalidateTags', tags }),
       stats: async () => (await send({ op: 'stats' })).stats,
+      storeStats: async () => (await send({ op: 'storeStats' })).store ?? {},
       kill: async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await exited;

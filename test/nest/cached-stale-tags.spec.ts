@@ -247,3 +247,13 @@ describe('@Cached multi-instance options', () => {
     ).not.toThrow();
   });
 });
+
+describe('@Cached tags and invalidate', () => {
+  it('invalidate of one call also removes its tag rows', async () => {
+    const { profiles, cache, store } = await start();
+    await profiles.name(3);
+    expect(await store.rangeGet('cached-tag:user:3\u0000')).toHaveLength(1);
+    expect(await cache.invalidate(ProfileService, 'name', 3)).toBe(true);
+    expect(await store.rangeGet('cached-tag:user:3\u0000')).toEqual([]);
+  });
+});

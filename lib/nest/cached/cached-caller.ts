@@ -5,6 +5,7 @@ import { describeValue } from '../../core/describe-value.js';
 import { cachedKey } from './cache-key.js';
 import { readTagVersions, sameVersions, tagRowKey, tagsOfCall } from './cache-tags.js';
 import { type CachedCall, type CachedMethod, flightKey } from './cached-call.js';
+import { DEFAULT_LEASE_TTL_MS } from './multi-instance-options.js';
 import { distributedFlight, leaseToken, whileHoldingLease } from './single-flight.js';
 import { entryWrite, isStaleEnvelope, storedResult } from './stale-while-revalidate.js';
 
@@ -102,7 +103,7 @@ export class CachedCaller {
     return distributedFlight(
       shared,
       call.key,
-      { lockWaitMs: metadata.lockWaitMs, leaseTtlMs: metadata.leaseTtlMs ?? 1 },
+      { lockWaitMs: metadata.lockWaitMs, leaseTtlMs: metadata.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS },
       {
         read: async () => storedResult(metadata, await store.get(call.key)),
         compute,
@@ -147,7 +148,7 @@ export class CachedCaller {
       return;
     }
     const token = leaseToken();
-    const leaseTtlMs = cached.metadata.leaseTtlMs ?? 1;
+    const leaseTtlMs = cached.metadata.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     // Another instance holds the lease: it is refreshing (or computing) this key already.
     if (!(await shared.tryLease(call.key, token, leaseTtlMs))) return;
     await whileHoldingLease(shared, call.key, token, leaseTtlMs, async () => {

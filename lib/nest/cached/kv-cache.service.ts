@@ -5,7 +5,7 @@ import { KvStoreRegistry } from '../kv-store.registry.js';
 import { describeStore } from '../kv-store.tokens.js';
 import { cachedKey, cachedKeyPrefix } from './cache-key.js';
 import { assertTags } from './cache-tags-validation.js';
-import { invalidateTagsIn } from './cache-tags.js';
+import { invalidateTagsIn, tagRowKey, tagsOfCall } from './cache-tags.js';
 import { CachedCaller } from './cached-caller.js';
 import {
   COUNTER_NAMES,
@@ -77,9 +77,13 @@ export class KvCacheService {
   ): Promise<boolean> {
     const cached = this.cachedMethodOf(target, method);
     const key = cachedKey(cached.prefix, cached.metadata, args);
+    const tags = tagsOfCall(cached, args);
     cached.state.generation++;
     this.caller.inFlight.delete(flightKey(cached, key));
-    return cached.store.delete(key);
+    const deleted = await cached.store.delete(key);
+    // The entry's tag rows would otherwise stay until they expire with the entry's TTL.
+    if (tags) await cached.store.deleteMany(tags.map((tag) => tagRowKey(tag, key)));
+    return deleted;
   }
 
   /**

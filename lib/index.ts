@@ -17,7 +17,8 @@ export { jsonSerializer } from './serializers/json-serializer.js';
 export { richSerializer } from './serializers/rich-serializer.js';
 export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store-options.js';
-export { RedisStore, type RedisNodeStats, type RedisStoreStats } from './redis/redis-store.js';
+export { RedisStore } from './redis/redis-store.js';
+export type { RedisNodeStats, RedisStoreStats } from './redis/redis-stats.js';
 export type {
   RedisClusterOptions,
   RedisNodeAddress,
@@ -35,6 +36,7 @@ export * from './nest/index.js';
 export {
   KeyvKvStoreAdapter,
   type KeyvAdapterOptions,
+  type KeyvKvStoreAdapterOptions,
   type KeyvSetManyEntry,
 } from './keyv/keyv-store-adapter.js';
 export * from './migration/index.js';

@@ -1,5 +1,19 @@
 import { EventEmitter } from 'node:events';
+import { describeValue } from '../core/describe-value.js';
+import { InvalidOptionsError } from '../core/errors.js';
 import type { KvStore } from '../core/kv-store.js';
+import { assertKnownOptions } from '../core/validation.js';
+
+/** Options of {@link KeyvKvStoreAdapter}. */
+export interface KeyvKvStoreAdapterOptions {
+  /**
+   * Close the store when Keyv's `disconnect()` is called (default `false`). Leave it off when the
+   * store belongs to someone else, such as `KvStoreModule`, which closes it at shutdown: Nest's
+   * `CacheModule` calls `disconnect()` in `onModuleDestroy`, before `beforeApplicationShutdown`
+   * hooks that may still write.
+   */
+  closeStoreOnDisconnect?: boolean;
+}
 
 /** One entry of a Keyv `setMany` call; `ttl` is in milliseconds, as Keyv passes it. */
 export interface KeyvSetManyEntry {
@@ -21,7 +35,10 @@ export interface KeyvAdapterOptions {
  * and `cacheable` can run on these stores: `new Keyv({ store: new KeyvKvStoreAdapter(store) })`.
  * Keyv's TTLs are milliseconds; they are converted to the store's seconds. Keyv namespaces map to key
  * prefixes (`namespace:key`), so `clear()` with a namespace removes that namespace only, through
- * an ordered range delete. `disconnect()` closes the store.
+ * an ordered range delete. The adapter stores whatever Keyv hands it: give Keyv
+ * `serialize: undefined, deserialize: undefined` and its `{ value, expires }` entries are stored
+ * as plain values through the store's own serializer, instead of a JSON string inside a value.
+ * `disconnect()` leaves the store open unless `closeStoreOnDisconnect` is set.
  */
 export class KeyvKvStoreAdapter extends EventEmitter {
   /** Read by Keyv to decide what the adapter supports. */
@@ -29,12 +46,34 @@ export class KeyvKvStoreAdapter extends EventEmitter {
   /** Set by Keyv: the namespace its keys are prefixed with, if any. */
   namespace?: string;
 
-  constructor(private readonly store: KvStore) {
+  private readonly closeStoreOnDisconnect: boolean;
+
+  /**
+   * Wraps `store`. Throws `InvalidOptionsError` for an unknown option or a
+   * `closeStoreOnDisconnect` that is not a boolean.
+   */
+  constructor(
+    private readonly store: KvStore,
+    options: KeyvKvStoreAdapterOptions = {},
+  ) {
     super();
+    assertKnownOptions(
+      options,
+      ['closeStoreOnDisconnect'],
+      'KeyvKvStoreAdapter options',
+      InvalidOptionsError,
+    );
+    const close = options.closeStoreOnDisconnect ?? false;
+    if (typeof close !== 'boolean') {
+      throw new InvalidOptionsError(
+        `KeyvKvStoreAdapter option closeStoreOnDisconnect must be true or false; got ${describeValue(close)}`,
+      );
+    }
+    this.closeStoreOnDisconnect = close;
     this.opts = { dialect: store.backend, url: `kv-store://${store.backend}` };
   }
 
-  /** The stored (Keyv-serialized) data of `key`, or undefined. */
+  /** The stored data of `key` (Keyv's serialized text, or its envelope object), or undefined. */
   get(key: string): Promise<unknown> {
     return this.store.get(key);
   }
@@ -104,9 +143,9 @@ export class KeyvKvStoreAdapter extends EventEmitter {
     yield* this.store.iterate(namespace === undefined ? '' : `${namespace}:`);
   }
 
-  /** Closes the underlying store. */
-  disconnect(): Promise<void> {
-    return this.store.close();
+  /** Closes the underlying store when `closeStoreOnDisconnect` is set; otherwise leaves it open. */
+  async disconnect(): Promise<void> {
+    if (this.closeStoreOnDisconnect) await this.store.close();
   }
 }
 

@@ -1,56 +1,24 @@
-import type { Cluster, Redis } from 'ioredis';
 import { ConnectionError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import type { LeaseCapable } from '../core/lease.js';
-import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
+import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
 import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
-import { KeyLayout, keySlot, clusterTags, type Shard } from './key-layout.js';
+import { KeyLayout, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { RedisLeases } from './redis-leases.js';
+import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
 import { translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import {
-  formatAddress,
   resolveRedisOptions,
   type RedisTopology,
   type ResolvedRedisConfig,
 } from './resolve-redis-options.js';
 
-/** Figures of one cluster master, in `getStats().nodes`. */
-export interface RedisNodeStats {
-  /** `host:port` of the node. */
-  address: string;
-  /** Version the node runs. */
-  redisVersion: string;
-  /** Memory the node uses, as Redis formats it (`'1.50M'`). */
-  usedMemoryHuman: string;
-  /** Memory the node uses, in bytes. */
-  usedMemoryBytes: number;
-  /** Keys in the node's database, of every application. */
-  dbKeys: number;
-  /** Keys of this store that the node holds (live now). */
-  storeKeys: number;
-}
-
-/** Statistics of the Redis store. */
-export interface RedisStoreStats extends KvStoreStats {
-  backend: 'redis';
-  /** `'standalone'`, `'sentinel'` or `'cluster'`. */
-  topology: RedisTopology;
-  /** The store's key prefix. */
-  keyPrefix: string;
-  /** Version of the server (on a cluster, of the first master). */
-  redisVersion: string;
-  /** Memory used by the server (on a cluster, by all masters together), as Redis formats it. */
-  usedMemoryHuman: string;
-  /** Memory used in bytes, as for `usedMemoryHuman`. */
-  usedMemoryBytes: number;
-  /** On a cluster: one entry per master; absent otherwise. */
-  nodes?: RedisNodeStats[];
-}
+export type { RedisNodeStats, RedisStoreStats } from './redis-stats.js';
 
 /** Index members one stats or clear script call handles. */
 const SCAN_BATCH = 2000;
@@ -372,7 +340,18 @@ export class RedisStore extends KvStore implements LeaseCapable {
   }
 
   protected statsRaw(): Promise<RedisStoreStats> {
-    return this.track(this.collectStats());
+    return this.track(
+      collectRedisStats({
+        layout: this.layout,
+        client: this.client,
+        topology: this.topology,
+        keyPrefix: this.config.keyPrefix,
+        serializer: serializerName(this.serializer),
+        scanBatch: SCAN_BATCH,
+        guard: (command) => this.guard(command),
+        direct: () => this.direct(),
+      }),
+    );
   }
 
   protected async pingRaw(): Promise<void> {
@@ -411,88 +390,6 @@ export class RedisStore extends KvStore implements LeaseCapable {
     return this.layout.shards[shard] as Shard;
   }
 
-  /** Counts this store's keys shard by shard and reads server figures. */
-  private async collectStats(): Promise<RedisStoreStats> {
-    const counts = await Promise.all(
-      this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
-        let cursor = '';
-        let live = 0;
-        let expiring = 0;
-        do {
-          const [next, l, e] = await this.guard(
-            this.direct().kvCount(indexKey, cursor, SCAN_BATCH, dataPrefix),
-          );
-          cursor = next;
-          live += l;
-          expiring += e;
-        } while (cursor !== '');
-        return [live, expiring] as const;
-      }),
-    );
-    const base = {
-      backend: 'redis' as const,
-      serializer: serializerName(this.serializer),
-      totalKeys: counts.reduce((sum, [live]) => sum + live, 0),
-      expiringKeys: counts.reduce((sum, [, expiring]) => sum + expiring, 0),
-      topology: this.topology,
-      keyPrefix: this.config.keyPrefix,
-    };
-    if (this.topology !== 'cluster') {
-      const info = await this.nodeInfo(this.client as Redis);
-      return {
-        ...base,
-        redisVersion: info.redisVersion,
-        usedMemoryHuman: info.usedMemoryHuman,
-        usedMemoryBytes: info.usedMemoryBytes,
-      };
-    }
-    const cluster = this.client as Cluster;
-    const storeKeysBySlot = new Map<number, number>();
-    clusterTags().forEach((tag, shard) => {
-      const slot = keySlot(tag);
-      storeKeysBySlot.set(slot, (storeKeysBySlot.get(slot) ?? 0) + (counts[shard]?.[0] ?? 0));
-    });
-    const nodes = await Promise.all(
-      cluster.nodes('master').map(async (node): Promise<RedisNodeStats> => {
-        const address = formatAddress({
-          host: node.options.host ?? '',
-          port: node.options.port ?? 0,
-        });
-        const [info, dbKeys] = await Promise.all([this.nodeInfo(node), this.guard(node.dbsize())]);
-        let storeKeys = 0;
-        for (const [slot, keys] of storeKeysBySlot) {
-          const owners = cluster.slots[slot];
-          if (owners?.[0] === `${node.options.host}:${node.options.port}`) storeKeys += keys;
-        }
-        return { address, ...info, dbKeys, storeKeys };
-      }),
-    );
-    nodes.sort((a, b) => a.address.localeCompare(b.address));
-    const usedMemoryBytes = nodes.reduce((sum, n) => sum + n.usedMemoryBytes, 0);
-    return {
-      ...base,
-      redisVersion: nodes[0]?.redisVersion ?? 'unknown',
-      usedMemoryHuman: bytesToHuman(usedMemoryBytes),
-      usedMemoryBytes,
-      nodes,
-    };
-  }
-
-  private async nodeInfo(
-    node: Redis,
-  ): Promise<Pick<RedisNodeStats, 'redisVersion' | 'usedMemoryHuman' | 'usedMemoryBytes'>> {
-    const [server, memory] = await Promise.all([
-      this.guard(node.info('server')),
-      this.guard(node.info('memory')),
-    ]);
-    const fields = parseInfo(`${server}\n${memory}`);
-    return {
-      redisVersion: fields.get('redis_version') ?? 'unknown',
-      usedMemoryHuman: fields.get('used_memory_human') ?? 'unknown',
-      usedMemoryBytes: Number(fields.get('used_memory') ?? 0),
-    };
-  }
-
   /**
    * Maps failures to the library's errors. Commands waiting for a cluster that is not ready sit
    * in the Cluster's own queue, which ioredis does not bound, so they get a deadline here.
@@ -528,26 +425,4 @@ function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error('Command timed out')), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-/** Parses `INFO` text into field → value. */
-function parseInfo(text: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon > 0 && !line.startsWith('#')) fields.set(line.slice(0, colon), line.slice(colon + 1));
-  }
-  return fields;
-}
-
-/** Formats bytes the way Redis' `used_memory_human` does (`'1.50M'`). */
-export function bytesToHuman(bytes: number): string {
-  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes}B` : `${value.toFixed(2)}${units[unit]}`;
 }

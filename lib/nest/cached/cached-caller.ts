@@ -144,7 +144,7 @@ export class CachedCaller {
     const current: CachedCall = { ...call, generation: cached.state.generation };
     if (shared === undefined) {
       cached.state.counters.refreshes++;
-      await this.computeAndStore(current, id);
+      await this.computeAndStore(current, id, 'refresh');
       return;
     }
     const token = leaseToken();
@@ -156,20 +156,25 @@ export class CachedCaller {
       const stored = await cached.store.get(call.key);
       if (isStaleEnvelope(stored) && Date.now() < stored.freshUntil) return;
       cached.state.counters.refreshes++;
-      await this.computeAndStore(current, id, true);
+      await this.computeAndStore(current, id, 'refresh');
     });
   }
 
   /**
-   * Runs the method and stores a cacheable result with its tags. With `strict`, a failed write
-   * rejects (refreshes count it); otherwise it only costs the caching.
+   * Runs the method and stores a cacheable result with its tags. For a caller's call, a failed
+   * write only costs the caching; a refresh rejects, so that it is counted as failed.
    */
-  private async computeAndStore(call: CachedCall, id: string, strict = false): Promise<unknown> {
+  private async computeAndStore(
+    call: CachedCall,
+    id: string,
+    purpose: 'call' | 'refresh' = 'call',
+  ): Promise<unknown> {
     const { cached, instance, original, args, key, generation } = call;
     const tags = tagsOfCall(cached, args);
     let versionsBefore: unknown[] | undefined;
     if (tags) {
-      this.inFlightTags.set(id, tags);
+      // Only callers' calls sit in inFlight; a refresh has no callers to detach.
+      if (purpose === 'call') this.inFlightTags.set(id, tags);
       try {
         versionsBefore = await readTagVersions(cached.store, tags);
       } catch (error) {
@@ -193,7 +198,7 @@ export class CachedCaller {
     try {
       await this.write(call, result, tags, versionsBefore);
     } catch (error) {
-      if (strict) throw error;
+      if (purpose === 'refresh') throw error;
       this.storeFailed(cached, 'write', key, error);
     }
     return result;

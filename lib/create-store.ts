@@ -8,7 +8,14 @@ import type { RedisStoreOptions } from './redis/redis-store-options.js';
 
 /** Options of `createStore`: a discriminated union on `type` (default `'memory'`). */
 export type StoreOptions =
-  ({ type?: 'memory' } & MemoryStoreOptions) | ({ type: 'redis' } & RedisStoreOptions);
+  | ({
+      /** The in-memory store (the default). */
+      type?: 'memory';
+    } & MemoryStoreOptions)
+  | ({
+      /** The Redis store (standalone, Sentinel or Cluster). */
+      type: 'redis';
+    } & RedisStoreOptions);
 
 /** Every backend `type` that `createStore` knows. */
 export const STORE_TYPES = ['memory', 'redis'] as const;

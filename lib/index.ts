@@ -2,6 +2,9 @@ export { KvStore } from './core/kv-store.js';
 export * from './core/errors.js';
 export type {
   CommonStoreOptions,
+  KeyRange,
+  MaybePromise,
+  RawValue,
   IncrementOptions,
   IterateOptions,
   KvStoreStats,
@@ -12,7 +15,12 @@ export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
 export { MAX_KEY_LENGTH } from './core/validation.js';
 export { MAX_LEASE_MS, supportsLeases, type LeaseCapable } from './core/lease.js';
 export { compareKeys } from './core/key-order.js';
-export type { Serializer, SerializerName, SerializerOption } from './serializers/serializer.js';
+export type {
+  SerializedValue,
+  Serializer,
+  SerializerName,
+  SerializerOption,
+} from './serializers/serializer.js';
 export { jsonSerializer } from './serializers/json-serializer.js';
 export { richSerializer } from './serializers/rich-serializer.js';
 export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';

@@ -6,12 +6,19 @@ import type { SerializerName } from './serializers/serializer.js';
 
 /** The environment variables `kvStoreOptionsFromEnv` reads. */
 export const KV_STORE_ENV = {
+  /** `memory` or `redis`; default `redis` when `KV_REDIS_URL` is set, otherwise `memory`. */
   type: 'KV_STORE_TYPE',
+  /** `redis://` or `rediss://` URL; unset: `localhost:6379`, db 0, no password. */
   redisUrl: 'KV_REDIS_URL',
+  /** Seconds for connecting and for each command (default 10). */
   redisTimeout: 'KV_REDIS_TIMEOUT',
+  /** Prefix of every Redis key (default `data_fetcher:`). */
   keyPrefix: 'KV_KEY_PREFIX',
+  /** Seconds for writes that give no TTL (default: never expire). */
   defaultTtl: 'KV_DEFAULT_TTL',
+  /** `json` (default), `rich` or `pickle`. */
   serializer: 'KV_SERIALIZER',
+  /** Least-recently-used bound of the memory store (default: unbounded). */
   maxEntries: 'KV_MAX_ENTRIES',
 } as const;
 
@@ -23,15 +30,21 @@ export const KV_STORE_ENV = {
 export type KvStoreEnvSource =
   | Readonly<Record<string, string | undefined>>
   | ((name: string) => unknown)
-  | { get(name: string): unknown };
+  | {
+      /** The value of variable `name`, or undefined/null when unset. */
+      get(name: string): unknown;
+    };
 
 /** What the helper builds: options of the memory or the Redis store, for `forRoot`/`createStore`. */
 export type KvStoreEnvOptions =
-  | ({ type: 'memory' } & Pick<MemoryStoreOptions, 'defaultTtl' | 'serializer' | 'maxEntries'>)
-  | ({ type: 'redis' } & Pick<
-      RedisStoreOptions,
-      'url' | 'timeout' | 'keyPrefix' | 'defaultTtl' | 'serializer'
-    >);
+  | ({
+      /** The in-memory store. */
+      type: 'memory';
+    } & Pick<MemoryStoreOptions, 'defaultTtl' | 'serializer' | 'maxEntries'>)
+  | ({
+      /** The Redis store. */
+      type: 'redis';
+    } & Pick<RedisStoreOptions, 'url' | 'timeout' | 'keyPrefix' | 'defaultTtl' | 'serializer'>);
 
 const TYPES = ['memory', 'redis'] as const;
 const SERIALIZERS: readonly SerializerName[] = ['json', 'rich', 'pickle'];

@@ -3,10 +3,15 @@ import { InvalidArgumentError } from './errors.js';
 
 /** A span of time; the parts are added up. Every part is optional and must be finite and >= 0. */
 export interface Duration {
+  /** Days of 86,400 seconds. */
   days?: number;
+  /** Hours. */
   hours?: number;
+  /** Minutes. */
   minutes?: number;
+  /** Seconds (fractions allowed). */
   seconds?: number;
+  /** Milliseconds. */
   milliseconds?: number;
 }
 

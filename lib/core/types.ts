@@ -59,7 +59,10 @@ export type MaybePromise<T> = T | Promise<T>;
  * is set, and `k` starting with `prefix` when `prefix` is set. Order is UTF-8 byte order.
  */
 export interface KeyRange {
+  /** First key included (`''`: from the first key). */
   start: string;
+  /** First key no longer included, when set. */
   end?: string;
+  /** Only keys that start with this text, when set. */
   prefix?: string;
 }

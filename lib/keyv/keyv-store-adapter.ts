@@ -17,8 +17,11 @@ export interface KeyvKvStoreAdapterOptions {
 
 /** One entry of a Keyv `setMany` call; `ttl` is in milliseconds, as Keyv passes it. */
 export interface KeyvSetManyEntry {
+  /** The key, namespace included. */
   key: string;
+  /** What Keyv stores: its serialized text, or its `{ value, expires }` object. */
   value: unknown;
+  /** Milliseconds to live; absent or 0: never expires. */
   ttl?: number;
 }
 

@@ -6,7 +6,12 @@ export interface KeySelection {
   /** Only keys that start with this text (`''`: every key). Not together with `range`. */
   prefix?: string;
   /** Only keys k with `start <= k < end` in UTF-8 byte order. Not together with `prefix`. */
-  range?: { start: string; end: string };
+  range?: {
+    /** First key included. */
+    start: string;
+    /** First key no longer included (half-open). */
+    end: string;
+  };
 }
 
 /** The `[startKey, endKey]` arguments of `KvStore.iterate` that cover a selection. */

@@ -15,6 +15,7 @@ export interface KvStoreHealthOptions {
 
 /** What the indicator reports under its key; `status` is what terminus reads. */
 export interface KvStoreHealthDetails {
+  /** `'up'` when the store answered a ping within the timeout. */
   status: 'up' | 'down';
   /** `'memory'` or `'redis'`. */
   backend: string;

@@ -54,7 +54,7 @@ const DELETE_BATCH = 500;
  * ```
  *
  * One instance per app, so two apps in one process never share in-flight calls or counters.
- * Calls themselves run in {@link CachedCaller}; see docs/multi-instance.md for several instances.
+ * Calls themselves run in `CachedCaller`; see docs/multi-instance.md for several instances.
  */
 @Injectable()
 export class KvCacheService {

@@ -82,7 +82,7 @@ export function storeOptionsFrom(
 }
 
 /** How a store is named in summaries: its URL without password, and its key prefix. */
-export function describeStore(options: CliStoreOptions): string {
+export function describeStoreTarget(options: CliStoreOptions): string {
   const prefix =
     options.keyPrefix === undefined ? '' : ` (prefix ${JSON.stringify(options.keyPrefix)})`;
   return `${redactUrl(options.url ?? 'redis://localhost:6379')}${prefix}`;
@@ -92,7 +92,7 @@ export function describeStore(options: CliStoreOptions): string {
  * Creates the store and waits until it is connected, so that an unreachable server fails fast
  * with a `ConnectionError` (exit code 3) instead of on the first command; closes it on failure.
  */
-export async function openStore(options: CliStoreOptions): Promise<KvStore> {
+export async function connectStore(options: CliStoreOptions): Promise<KvStore> {
   const store = createStore(options);
   try {
     if (store instanceof RedisStore) await store.connect();

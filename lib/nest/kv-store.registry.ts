@@ -3,7 +3,7 @@ import { ConnectionError, InvalidOptionsError } from '../core/errors.js';
 import type { KvStore } from '../core/kv-store.js';
 import type { KvStoreModuleOptions } from './kv-store-module-options.js';
 import { describeStore } from './kv-store.tokens.js';
-import { openStore } from './open-store.js';
+import { storeFromModuleOptions } from './store-from-module-options.js';
 
 /** Registry key of the default store; names are non-empty strings, so they never clash with it. */
 const DEFAULT_STORE = Symbol('default store');
@@ -39,7 +39,7 @@ export class KvStoreRegistry implements OnApplicationShutdown {
   async open(name: string | undefined, options: KvStoreModuleOptions): Promise<KvStore> {
     try {
       const registration = this.claim(name);
-      const opened = openStore(options, name);
+      const opened = storeFromModuleOptions(options, name);
       registration.store = opened.store;
       registration.closeOnShutdown = opened.closeOnShutdown;
       if (this.bootFailed) {

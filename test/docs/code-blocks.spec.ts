@@ -55,7 +55,7 @@ function typeCheck(list: DocBlock[]): string[] {
     types: ['node'],
     paths: {
       'nestjs-kv-store': [join(ROOT, 'lib/index.ts')],
-      'nestjs-kv-store/core': [join(ROOT, 'lib/core.ts')],
+      'nestjs-kv-store/core': [join(ROOT, 'lib/core-entry.ts')],
     },
   });
   return ts.getPreEmitDiagnostics(program).map((diagnostic) => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,18 +42,62 @@ const { createStore } = require('nestjs-kv-store');
 })();
 `;
 
+const CORE_CONSUMER = `
+import { createStore, KvStore } from 'nestjs-kv-store/core';
+const store = createStore();
+await store.put('k', 'plain');
+console.log(JSON.stringify({ value: await store.get('k'), isKvStore: store instanceof KvStore }));
+await store.close();
+`;
+
+/** A resolve hook that fails any import of an @nestjs package, to prove an entry point needs none. */
+const BLOCK_NEST = `
+import { register } from 'node:module';
+const hook = \`export async function resolve(specifier, context, next) {
+  if (specifier.startsWith('@nestjs/')) throw new Error('loaded ' + specifier);
+  return next(specifier, context);
+}\`;
+register('data:text/javascript,' + encodeURIComponent(hook));
+`;
+
+/**
+ * Copies what a fresh clone holds (tracked files, plus new files not yet committed) without
+ * dist/, so `npm pack` must build the code itself through `prepack`. node_modules is linked, as
+ * `npm ci` would have installed it. Packing here also leaves the repo's own dist/ alone while
+ * other test files use it.
+ */
+async function cleanCheckout(destination: string): Promise<void> {
+  const { stdout } = await run(
+    'git',
+    ['ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+    { cwd: repo, maxBuffer: 64 * 1024 * 1024 },
+  );
+  for (const file of stdout.split('\0').filter(Boolean)) {
+    if (file.startsWith('dist/') || !existsSync(join(repo, file))) continue;
+    await mkdir(join(destination, file, '..'), { recursive: true });
+    await cp(join(repo, file), join(destination, file));
+  }
+  await symlink(join(repo, 'node_modules'), join(destination, 'node_modules'), 'dir');
+}
+
 describe('the package as users install it', () => {
   let work: string;
   let tarball: string;
   let files: string[];
+  let hadDistBeforePack: boolean;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'kv-store-pack-'));
-    // dist/ is built by `npm test`'s pretest step; packing never rebuilds it under other tests.
+    const checkout = join(work, 'checkout');
+    await cleanCheckout(checkout);
+    hadDistBeforePack = existsSync(join(checkout, 'dist'));
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], {
-      cwd: repo,
+      cwd: checkout,
+      maxBuffer: 64 * 1024 * 1024,
     });
-    const [packed] = JSON.parse(stdout) as Array<{
+    // prepack's build output comes first; the JSON report is the array that closes stdout.
+    const report = stdout.slice(stdout.search(/^\[/m));
+    const [packed] = JSON.parse(report) as Array<{
       filename: string;
       files: Array<{ path: string }>;
     }>;
@@ -77,7 +122,14 @@ describe('the package as users install it', () => {
     }
     await writeFile(join(consumer, 'esm-consumer.mjs'), ESM_CONSUMER);
     await writeFile(join(consumer, 'cjs-consumer.cjs'), CJS_CONSUMER);
-  }, 180_000);
+    await writeFile(join(consumer, 'core-consumer.mjs'), CORE_CONSUMER);
+    await writeFile(join(consumer, 'block-nest.mjs'), BLOCK_NEST);
+  }, 240_000);
+
+  it('is packed from a checkout without dist/: prepack builds the code', () => {
+    expect(hadDistBeforePack).toBe(false);
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'dist/cli/main.js']));
+  });
 
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
@@ -119,6 +171,25 @@ describe('the package as users install it', () => {
     );
     expect(stdout).toMatch(/kv-store/);
     expect(stdout).toMatch(/export/);
+  }, 60_000);
+
+  it('serves nestjs-kv-store/core without loading any @nestjs package', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', './block-nest.mjs', 'core-consumer.mjs'],
+      { cwd: join(work, 'consumer'), timeout: 30_000 },
+    );
+    expect(JSON.parse(stdout.trim())).toEqual({ value: 'plain', isKvStore: true });
+  }, 60_000);
+
+  it('(control) the main entry does load @nestjs packages, which the hook above would catch', async () => {
+    await expect(
+      run(
+        process.execPath,
+        ['--import', './block-nest.mjs', '--input-type=module', '-e', "import 'nestjs-kv-store';"],
+        { cwd: join(work, 'consumer'), timeout: 30_000 },
+      ),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('loaded @nestjs/') });
   }, 60_000);
 
   it("works from CommonJS through Node 20's require of ES modules", async () => {

@@ -5,7 +5,7 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { plural } from '../plural.js';
 import { createProgress, type Progress } from '../progress.js';
 import { SELECTION_FLAGS, SELECTION_FLAGS_HELP, selectionFrom } from '../selection-flags.js';
-import { describeStore, openStore, optionalInteger, stringFlag } from '../store-flags.js';
+import { describeStoreTarget, connectStore, optionalInteger, stringFlag } from '../store-flags.js';
 import { UsageError } from '../usage-error.js';
 
 const DEFAULT_PREFIX = 'data_fetcher:';
@@ -72,9 +72,9 @@ Examples:
       progress.update(p.copied + p.skipped, { done: p.copied, skipped: p.skipped });
     };
     try {
-      const source = await openStore(from);
+      const source = await connectStore(from);
       stores.push(source);
-      const target = await openStore(to);
+      const target = await connectStore(to);
       stores.push(target);
       const result = await copyStore(source, target, {
         ...selection,
@@ -85,7 +85,7 @@ Examples:
       });
       progress?.stop();
       context.summary(
-        `copied ${plural(result.copied, 'key')} (${result.skipped} skipped) from ${describeStore(from)} to ${describeStore(to)}`,
+        `copied ${plural(result.copied, 'key')} (${result.skipped} skipped) from ${describeStoreTarget(from)} to ${describeStoreTarget(to)}`,
       );
       return EXIT_CODES.ok;
     } finally {

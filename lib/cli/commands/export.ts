@@ -8,8 +8,8 @@ import { plural } from '../plural.js';
 import { createProgress, type Progress } from '../progress.js';
 import { SELECTION_FLAGS, SELECTION_FLAGS_HELP, selectionFrom } from '../selection-flags.js';
 import {
-  describeStore,
-  openStore,
+  describeStoreTarget,
+  connectStore,
   optionalInteger,
   stringFlag,
   STORE_FLAGS_HELP,
@@ -56,7 +56,7 @@ Examples:
     if (file !== undefined && values.force !== true && (await exists(file))) {
       throw new UsageError(`${file} already exists; pass --force to replace it`);
     }
-    const store = await openStore(storeOptions);
+    const store = await connectStore(storeOptions);
     let progress: Progress | undefined;
     const onProgress = (p: ExportProgress): void => {
       progress ??= createProgress({
@@ -82,7 +82,7 @@ Examples:
       if (file !== undefined && partial !== undefined) await rename(partial, file);
       progress?.stop();
       context.summary(
-        `exported ${plural(result.exported, 'key')} (${result.skipped} skipped) from ${describeStore(storeOptions)} to ${file ?? 'stdout'}`,
+        `exported ${plural(result.exported, 'key')} (${result.skipped} skipped) from ${describeStoreTarget(storeOptions)} to ${file ?? 'stdout'}`,
       );
       return EXIT_CODES.ok;
     } catch (error) {

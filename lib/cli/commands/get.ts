@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatValue, parseValueFormat } from '../format-value.js';
-import { openStore, stringFlag, STORE_FLAGS_HELP } from '../store-flags.js';
+import { connectStore, stringFlag, STORE_FLAGS_HELP } from '../store-flags.js';
 import { UsageError } from '../usage-error.js';
 
 /** `kv-store get`: prints the value (or remaining TTL) of one key. */
@@ -33,7 +33,7 @@ Examples:
     if (positionals.length !== 1) throw new UsageError('get takes exactly one KEY');
     const key = positionals[0] as string;
     const format = parseValueFormat(stringFlag(values, 'format'));
-    const store = await openStore(context.storeOptions());
+    const store = await connectStore(context.storeOptions());
     try {
       if (values.ttl === true) {
         const ttl = await store.ttl(key);

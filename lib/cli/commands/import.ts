@@ -7,8 +7,8 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { plural } from '../plural.js';
 import { createProgress } from '../progress.js';
 import {
-  describeStore,
-  openStore,
+  describeStoreTarget,
+  connectStore,
   optionalInteger,
   stringFlag,
   STORE_FLAGS_HELP,
@@ -53,7 +53,7 @@ Examples:
     }
     // Checked before connecting, so that a missing file fails at once.
     const size = file === undefined ? undefined : (await stat(file)).size;
-    const store = await openStore(storeOptions);
+    const store = await connectStore(storeOptions);
     // Created once the store is open: from here on readline listens for the stream's errors.
     const input: NodeJS.ReadableStream | ReadStream =
       file === undefined ? context.io.stdin : createReadStream(file);
@@ -78,7 +78,7 @@ Examples:
       });
       progress.stop();
       context.summary(
-        `imported ${plural(result.imported, 'key')} (${result.skipped} skipped) from ${file ?? 'stdin'} into ${describeStore(storeOptions)}`,
+        `imported ${plural(result.imported, 'key')} (${result.skipped} skipped) from ${file ?? 'stdin'} into ${describeStoreTarget(storeOptions)}`,
       );
       return EXIT_CODES.ok;
     } catch (error) {

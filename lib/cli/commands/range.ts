@@ -5,7 +5,7 @@ import type { Command } from '../command.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { formatValue, parseValueFormat } from '../format-value.js';
 import { SELECTION_FLAGS, SELECTION_FLAGS_HELP, selectionFrom } from '../selection-flags.js';
-import { openStore, optionalInteger, stringFlag, STORE_FLAGS_HELP } from '../store-flags.js';
+import { connectStore, optionalInteger, stringFlag, STORE_FLAGS_HELP } from '../store-flags.js';
 import { UsageError } from '../usage-error.js';
 
 /** `kv-store range`: prints the keys and values of a prefix or range, in key order. */
@@ -45,7 +45,7 @@ Examples:
     const keysOnly = values['keys-only'] === true;
     const [startKey, endKey] = selectionBounds(selection);
     const { stdout } = context.io;
-    const store = await openStore(context.storeOptions());
+    const store = await connectStore(context.storeOptions());
     try {
       const rows = store.iterate(startKey, endKey, {
         limit,

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import { openStore, STORE_FLAGS_HELP } from '../store-flags.js';
+import { connectStore, STORE_FLAGS_HELP } from '../store-flags.js';
 import { UsageError } from '../usage-error.js';
 
 /** `kv-store stats`: prints key counts and server figures of a store. */
@@ -26,7 +26,7 @@ Examples:
 
   async run(values, positionals, context) {
     if (positionals.length > 0) throw new UsageError('stats takes no positional arguments');
-    const store = await openStore(context.storeOptions());
+    const store = await connectStore(context.storeOptions());
     try {
       const stats = await store.getStats();
       const { stdout } = context.io;

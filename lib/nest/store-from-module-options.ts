@@ -24,7 +24,10 @@ const INSTANCE_OPTION_NAMES: ReadonlySet<string> = new Set([
  * Turns module options into a store: creates one from `createStore` options, or takes the instance
  * handed in. Throws {@link InvalidOptionsError} naming the store for malformed options.
  */
-export function openStore(options: KvStoreModuleOptions, name: string | undefined): OpenedStore {
+export function storeFromModuleOptions(
+  options: KvStoreModuleOptions,
+  name: string | undefined,
+): OpenedStore {
   const which = describeStore(name);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new InvalidOptionsError(

@@ -1,0 +1,54 @@
+/**
+ * The `nestjs-kv-store/core` entry point: the stores, `createStore`, serializers, errors,
+ * environment parsing, migration and the Keyv adapter, without the Nest layer, so scripts and
+ * the CLI load no `@nestjs/*` package. `nestjs-kv-store` exports all of this too.
+ * @module
+ */
+export { KvStore } from './core/kv-store.js';
+export * from './core/errors.js';
+export type {
+  CommonStoreOptions,
+  KeyRange,
+  MaybePromise,
+  RawValue,
+  IncrementOptions,
+  IterateOptions,
+  KvStoreStats,
+  PutOptions,
+  RangeOptions,
+} from './core/types.js';
+export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
+export { MAX_KEY_LENGTH } from './core/validation.js';
+export { compareKeys } from './core/key-order.js';
+export type {
+  SerializedValue,
+  Serializer,
+  SerializerName,
+  SerializerOption,
+} from './serializers/serializer.js';
+export { jsonSerializer } from './serializers/json-serializer.js';
+export { richSerializer } from './serializers/rich-serializer.js';
+export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';
+export type { MemoryStoreOptions } from './memory/memory-store-options.js';
+export { RedisStore } from './redis/redis-store.js';
+export type { RedisNodeStats, RedisStoreStats } from './redis/redis-stats.js';
+export type {
+  RedisClusterOptions,
+  RedisNodeAddress,
+  RedisStoreOptions,
+} from './redis/redis-store-options.js';
+export type { RedisTopology } from './redis/resolve-redis-options.js';
+export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
+export {
+  kvStoreOptionsFromEnv,
+  KV_STORE_ENV,
+  type KvStoreEnvOptions,
+  type KvStoreEnvSource,
+} from './kv-store-env.js';
+export {
+  KeyvKvStoreAdapter,
+  type KeyvAdapterOptions,
+  type KeyvKvStoreAdapterOptions,
+  type KeyvSetManyEntry,
+} from './keyv/keyv-store-adapter.js';
+export * from './migration/index.js';

@@ -19,6 +19,7 @@ export type {
 } from './core/types.js';
 export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
 export { MAX_KEY_LENGTH } from './core/validation.js';
+export { MAX_LEASE_MS, supportsLeases, type LeaseCapable } from './core/lease.js';
 export { compareKeys } from './core/key-order.js';
 export type {
   SerializedValue,

@@ -14,6 +14,11 @@ for (const signalName of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// A reader that left (`| head -1`) is not an error, even for writes still queued at exit.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 process.exitCode = await runCli(
   process.argv.slice(2),
   { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env },

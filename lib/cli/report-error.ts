@@ -1,6 +1,7 @@
 import { KvStoreError } from '../core/errors.js';
 import { DumpFormatError } from '../migration/dump-format-error.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
+import { FileAccessError } from './file-error.js';
 import { redactMessage } from './redact.js';
 import { UsageError } from './usage-error.js';
 
@@ -9,6 +10,7 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof UsageError) return EXIT_CODES.usage;
   if (isAbort(error)) return EXIT_CODES.interrupted;
   if (error instanceof DumpFormatError) return EXIT_CODES.badDump;
+  if (error instanceof FileAccessError) return EXIT_CODES.file;
   if (error instanceof KvStoreError) {
     switch (error.code) {
       case 'INVALID_ARGUMENT':

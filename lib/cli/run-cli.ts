@@ -5,6 +5,7 @@ import type { Command, CommandContext, FlagSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { mainHelp, COMMON_FLAGS_HELP } from './help.js';
+import { watchOutput } from './output-watch.js';
 import { errorReport, exitCodeFor } from './report-error.js';
 import { urlSecrets } from './redact.js';
 import { STORE_FLAGS, storeOptionsFrom, type FlagValues } from './store-flags.js';
@@ -43,6 +44,7 @@ export async function runCli(
   const secrets = urlSecrets(io.env.KV_REDIS_URL ?? '');
   // --verbose is looked for before parsing, so that even a parse failure can show its stack.
   let verbose = rest.includes('--verbose');
+  const output = watchOutput(io.stdout, signal);
   try {
     const { values, positionals } = parseArgs({
       args: [...rest],
@@ -62,18 +64,36 @@ export async function runCli(
     const quiet = flags.quiet === true;
     const context: CommandContext = {
       io,
-      signal,
+      signal: output.signal,
       showProgress: !quiet && io.stderr.isTTY === true,
       storeOptions: (side) => storeOptionsFrom(flags, io.env, side),
       summary: (line) => {
         if (!quiet) io.stderr.write(`${line}\n`);
       },
     };
-    return await command.run(flags, positionals, context);
-  } catch (error) {
+    const code = await command.run(flags, positionals, context);
+    const failure = output.failure();
+    if (failure !== undefined) throw failure;
+    return code;
+  } catch (caught) {
+    if (output.readerLeft()) return EXIT_CODES.ok;
+    const error = output.failure() ?? readableParseError(caught);
     io.stderr.write(errorReport(error, command.name, verbose, secrets));
     return exitCodeFor(error);
+  } finally {
+    output.stop();
   }
+}
+
+/**
+ * parseArgs' own wording for an unknown flag runs on with a hint whose quotes do not balance;
+ * the flag is named plainly instead.
+ */
+function readableParseError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || !(error instanceof Error)) return error;
+  const flag = /^Unknown option '([^']*)'/.exec(error.message)?.[1];
+  return flag === undefined ? error : new UsageError(`unknown option ${flag}`);
 }
 
 function helpOf(command: Command): string {

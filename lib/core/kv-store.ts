@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import { compareKeys, keySuccessor } from './key-order.js';
 import { describeValue } from './describe-value.js';
+import { optionTtlToMilliseconds } from './option-ttl.js';
 import { ttlToMilliseconds } from './ttl.js';
 import type {
   CommonStoreOptions,
@@ -55,7 +56,9 @@ export abstract class KvStore implements AsyncDisposable {
   protected constructor(options: CommonStoreOptions) {
     this.serializer = resolveSerializer(options.serializer);
     this.defaultTtlMs =
-      options.defaultTtl === undefined ? null : ttlToMilliseconds(options.defaultTtl, 'defaultTtl');
+      options.defaultTtl === undefined
+        ? null
+        : optionTtlToMilliseconds(options.defaultTtl, 'defaultTtl');
   }
 
   /** Stores `value` under `key`, replacing any previous value and TTL. */

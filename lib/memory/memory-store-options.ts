@@ -2,7 +2,11 @@ import type { CommonStoreOptions } from '../core/types.js';
 
 /** Options of the in-memory store (`createStore({ type: 'memory', ... })`). */
 export interface MemoryStoreOptions extends CommonStoreOptions {
-  /** Most entries kept; beyond it the least recently used entry is evicted. Default: unbounded. */
+  /**
+   * Most entries kept (default: unbounded). Beyond it an expired entry is freed if there is one,
+   * else the least recently used entry is evicted; every read (get, getMany, exists, ttl,
+   * increment, and the entries rangeGet and iterate return) and every write counts as use.
+   */
   maxEntries?: number;
   /**
    * Clock in milliseconds since the epoch (default `Date.now`). For tests that move time

@@ -6,6 +6,7 @@ import { describeValue } from '../core/describe-value.js';
 import type { KeyRange, KvStoreStats, RawValue } from '../core/types.js';
 import { assertKnownOptions } from '../core/validation.js';
 import { serializerName } from '../core/resolve-serializer.js';
+import { ExpiryQueue } from './expiry-queue.js';
 import { ExpirySweeper, type SweepTarget } from './expiry-sweeper.js';
 import { MEMORY_STORE_OPTION_NAMES, type MemoryStoreOptions } from './memory-store-options.js';
 
@@ -44,6 +45,8 @@ export class MemoryStore extends KvStore {
   private readonly index = new BTree<string, Entry>(undefined, compareKeys);
   private readonly expiring = new Set<string>();
   private readonly maxEntries: number | null;
+  /** With `maxEntries` only: expiry times, so that room is made by freeing expired entries first. */
+  private readonly expiryQueue: ExpiryQueue | undefined;
   private readonly clock: () => number;
   private readonly sweeper: ExpirySweeper;
   private evictions = 0;
@@ -59,6 +62,10 @@ export class MemoryStore extends KvStore {
     );
     super(options);
     this.maxEntries = validateMaxEntries(options.maxEntries);
+    this.expiryQueue =
+      this.maxEntries === null
+        ? undefined
+        : new ExpiryQueue((key, expiresAt) => this.entries.get(key)?.expiresAt === expiresAt);
     if (options.now !== undefined && typeof options.now !== 'function') {
       throw new InvalidOptionsError(`now must be a function; got ${describeValue(options.now)}`);
     }
@@ -170,6 +177,8 @@ export class MemoryStore extends KvStore {
       rows.push([key, entry.raw]);
       if (rows.length >= max) break;
     }
+    // Entries a range returns count as used, as every other read does (see maxEntries).
+    if (this.maxEntries !== null) for (const [key] of rows) this.touch(key);
     // The tree must not change while its iterator is live.
     for (const key of expired) {
       this.remove(key);
@@ -187,6 +196,7 @@ export class MemoryStore extends KvStore {
     this.entries.clear();
     this.index.clear();
     this.expiring.clear();
+    this.expiryQueue?.clear();
     return live;
   }
 
@@ -229,11 +239,7 @@ export class MemoryStore extends KvStore {
       this.expirations++;
       return undefined;
     }
-    if (this.maxEntries !== null) {
-      // Map order doubles as recency order: re-inserting marks the key most recently used.
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-    }
+    if (this.maxEntries !== null) this.touch(key);
     return entry;
   }
 
@@ -243,7 +249,7 @@ export class MemoryStore extends KvStore {
       const entry: Entry = { raw, expiresAt };
       this.entries.set(key, entry);
       this.index.set(key, entry);
-      if (this.maxEntries !== null && this.entries.size > this.maxEntries) this.evictOldest();
+      if (this.maxEntries !== null && this.entries.size > this.maxEntries) this.makeRoom();
     } else {
       existing.raw = raw;
       existing.expiresAt = expiresAt;
@@ -253,7 +259,18 @@ export class MemoryStore extends KvStore {
       }
     }
     if (expiresAt === 0) this.expiring.delete(key);
-    else this.expiring.add(key);
+    else {
+      this.expiring.add(key);
+      this.expiryQueue?.push(key, expiresAt, this.entries.size);
+    }
+  }
+
+  /** Marks `key` most recently used: Map order doubles as recency order. */
+  private touch(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
   }
 
   private remove(key: string): void {
@@ -262,7 +279,14 @@ export class MemoryStore extends KvStore {
     this.expiring.delete(key);
   }
 
-  private evictOldest(): void {
+  /** Frees one entry beyond `maxEntries`: an expired one when there is one, else the least recently used. */
+  private makeRoom(): void {
+    const expired = this.expiryQueue?.takeExpired(this.clock());
+    if (expired !== undefined) {
+      this.remove(expired);
+      this.expirations++;
+      return;
+    }
     const oldest = this.entries.keys().next();
     if (oldest.done) return;
     this.remove(oldest.value);

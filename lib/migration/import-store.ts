@@ -1,9 +1,10 @@
-import { createInterface } from 'node:readline';
 import type { KvStore } from '../core/kv-store.js';
-import { assertKnownOptions } from '../core/validation.js';
+import { assertKnownOptions, assertLimit } from '../core/validation.js';
 import { resolveBatchSize } from './batch-size.js';
 import type { DumpEntry, DumpHeader } from './dump-format.js';
 import { DumpFormatError } from './dump-format-error.js';
+import { DEFAULT_MAX_DUMP_LINE_BYTES } from './dump-limits.js';
+import { readDumpLines } from './dump-lines.js';
 import { END_OF_DUMP, parseBodyLine, parseHeaderLine } from './parse-dump.js';
 import { valueCheckFor } from './target-check.js';
 import { writeEntries } from './write-entries.js';
@@ -30,9 +31,15 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Stops the import between batches; it then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Longest line read, in bytes without the line end (default
+   * {@link DEFAULT_MAX_DUMP_LINE_BYTES}, 128 MiB); a longer line rejects with a `DumpFormatError`
+   * naming it. Bounds the memory an import needs.
+   */
+  maxLineBytes?: number;
 }
 
-const IMPORT_OPTIONS = ['overwrite', 'batchSize', 'onProgress', 'signal'];
+const IMPORT_OPTIONS = ['overwrite', 'batchSize', 'onProgress', 'signal', 'maxLineBytes'];
 
 /**
  * Reads a dump written by `exportStore` from `readable`, line by line (never whole), and writes
@@ -45,7 +52,12 @@ const IMPORT_OPTIONS = ['overwrite', 'batchSize', 'onProgress', 'signal'];
  * its end and then rejected the same way. Writes are idempotent, so after fixing the file the
  * import can simply be run again (without `overwrite`, keys already imported are skipped). A
  * store failure during a write (a lost connection) can leave part of the current batch written.
- * Resolves the final counts.
+ * Blank lines after the end line are ignored. A line longer than `maxLineBytes`, or a value
+ * nested more than 1,000 levels deep (`MAX_DUMP_VALUE_DEPTH`), is a bad line like any other.
+ *
+ * A key on several lines: with `overwrite` the last line wins (an already expired last line
+ * leaves the key as the store had it) and the key is counted once per batch it appears in;
+ * without, the first line wins and the repeats count as skipped. Resolves the final counts.
  */
 export async function importStore(
   store: KvStore,
@@ -54,12 +66,13 @@ export async function importStore(
 ): Promise<ImportProgress> {
   assertKnownOptions(options, IMPORT_OPTIONS, 'importStore options');
   const batchSize = resolveBatchSize(options.batchSize);
+  assertLimit(options.maxLineBytes, 'maxLineBytes');
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_DUMP_LINE_BYTES;
   const overwrite = options.overwrite === true;
   // Listening from the start: a stream that fails while the store is being asked for its
-  // serializer rejects the import instead of emitting an unhandled 'error'. The async iterator of
-  // readline buffers lines and pauses `readable` while they wait to be consumed.
-  const lines = createInterface({ input: readable, crlfDelay: Infinity });
-  const texts = lines[Symbol.asyncIterator]();
+  // serializer rejects the import instead of emitting an unhandled 'error'.
+  const listening = (error: unknown): void => void error;
+  readable.on('error', listening);
   const progress: ImportProgress = { imported: 0, skipped: 0, lines: 0 };
   let pending: DumpEntry[] = [];
   const flush = async (): Promise<void> => {
@@ -77,33 +90,34 @@ export async function importStore(
   let failure: DumpFormatError | undefined;
   try {
     const check = await valueCheckFor(store);
-    for await (const text of { [Symbol.asyncIterator]: () => texts }) {
-      const line = ++progress.lines;
-      try {
-        if (header === undefined) {
-          header = parseHeaderLine(text);
-          continue;
-        }
-        if (complete) throw new DumpFormatError(line, 'text after the end line {"end":true}');
-        const parsed = parseBodyLine(text, line, header.encoding, Date.now());
-        if (parsed === END_OF_DUMP) {
-          complete = true;
-          continue;
-        }
-        const problem = check(parsed.value);
-        if (problem !== undefined) {
-          throw new DumpFormatError(line, `key ${JSON.stringify(parsed.key)}: ${problem}`);
-        }
-        pending.push(parsed);
-      } catch (error) {
-        if (!(error instanceof DumpFormatError)) throw error;
-        failure = error;
-        break;
+    for await (const { number: line, text } of readDumpLines(readable, maxLineBytes)) {
+      progress.lines = line;
+      if (header === undefined) {
+        header = parseHeaderLine(text);
+        continue;
       }
+      if (complete) {
+        // Editors and `echo >>` leave blank lines at the end of a file; they hold no data.
+        if (text.trim() === '') continue;
+        throw new DumpFormatError(line, 'text after the end line {"end":true}');
+      }
+      const parsed = parseBodyLine(text, line, header.encoding, Date.now());
+      if (parsed === END_OF_DUMP) {
+        complete = true;
+        continue;
+      }
+      const problem = check(parsed.value);
+      if (problem !== undefined) {
+        throw new DumpFormatError(line, `key ${JSON.stringify(parsed.key)}: ${problem}`);
+      }
+      pending.push(parsed);
       if (pending.length >= batchSize) await flush();
     }
+  } catch (error) {
+    if (!(error instanceof DumpFormatError)) throw error;
+    failure = error;
   } finally {
-    lines.close();
+    readable.off('error', listening);
   }
   // The lines before a bad one are written: the import is resumable, not all-or-nothing.
   await flush();

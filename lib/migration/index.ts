@@ -12,3 +12,4 @@ export {
 } from './dump-format.js';
 export type { KeySelection } from './key-selection.js';
 export { DEFAULT_MIGRATION_BATCH_SIZE } from './batch-size.js';
+export { DEFAULT_MAX_DUMP_LINE_BYTES, MAX_DUMP_VALUE_DEPTH } from './dump-limits.js';

@@ -10,6 +10,8 @@ import {
   type DumpHeader,
 } from './dump-format.js';
 import { DumpFormatError } from './dump-format-error.js';
+import { MAX_DUMP_VALUE_DEPTH } from './dump-limits.js';
+import { nestsDeeperThan } from './value-depth.js';
 import { decodeDumpValue } from './value-codec.js';
 
 /** What {@link parseBodyLine} returns for the trailer line. */
@@ -102,6 +104,12 @@ export function parseBodyLine(
   if (value === undefined) {
     throw new DumpFormatError(line, `key ${JSON.stringify(key)}: the value is undefined`);
   }
+  if (nestsDeeperThan(value, MAX_DUMP_VALUE_DEPTH)) {
+    throw new DumpFormatError(
+      line,
+      `key ${JSON.stringify(key)}: the value is nested more than ${MAX_DUMP_VALUE_DEPTH} levels deep`,
+    );
+  }
   return { key, value, expiresAt };
 }
 
@@ -130,8 +138,17 @@ function assertOnly(fields: Record<string, unknown>, allowed: Set<string>, line:
 }
 
 function reasonOf(error: unknown): string {
-  if (error instanceof KvStoreError || error instanceof Error) return error.message;
-  return String(error);
+  const message =
+    error instanceof KvStoreError || error instanceof Error ? error.message : String(error);
+  // JSON.parse quotes the text it choked on: a binary or hostile line must not reach a terminal raw.
+  let shown = '';
+  for (const c of message) {
+    const code = c.charCodeAt(0);
+    const control =
+      code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+    shown += control ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+  }
+  return shown;
 }
 
 /** Shows a bad field value in a message, shortened so a huge value does not flood the output. */

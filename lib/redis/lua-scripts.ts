@@ -151,7 +151,11 @@ while true do
   local members = redis.call('ZRANGEBYLEX', KEYS[1], min, max, 'LIMIT', 0, want)
   local stale = {}
   for _, member in ipairs(members) do
-    local value = redis.call('GET', prefix .. member)
+    local value = redis.pcall('GET', prefix .. member)
+    -- Another Redis type under the prefix: returned as { type } for the client to name.
+    if type(value) == 'table' and value.err then
+      value = { redis.call('TYPE', prefix .. member).ok }
+    end
     if value then
       out[#out + 1] = member
       out[#out + 1] = value
@@ -163,6 +167,28 @@ while true do
   zrem_list(KEYS[1], stale)
   if #members < want or (limit > 0 and found >= limit) then break end
   min = '(' .. members[#members]
+end
+return out
+`;
+
+/**
+ * KEYS: data keys (of one shard). Returns their values in order: nil for a missing key, and
+ * { type } for a key that holds another Redis type (which MGET would report as missing).
+ * Hits cost one MGET; only misses are looked at again.
+ */
+const GET_MANY = `
+local out = {}
+for i = 1, #KEYS, ${CHUNK} do
+  local last = math.min(i + ${CHUNK} - 1, #KEYS)
+  local values = redis.call('MGET', unpack(KEYS, i, last))
+  for j = 1, #values do
+    local value = values[j]
+    if not value then
+      local kind = redis.call('TYPE', KEYS[i + j - 1]).ok
+      if kind ~= 'none' then value = { kind } end
+    end
+    out[#out + 1] = value
+  end
 end
 return out
 `;
@@ -186,25 +212,28 @@ return { next_cursor, #members, #stale }
 
 /**
  * KEYS: index. ARGV: cursor, count, data prefix. Counts live keys and those with a TTL among up
- * to `count` members after the cursor, pruning dead ones. Returns { next cursor, live, expiring }.
+ * to `count` members after the cursor, pruning dead ones; keys of another Redis type are counted
+ * apart. Returns { next cursor, live, expiring, foreign }.
  */
 const COUNT = `
 ${ZREM_LIST}
 ${INDEX_PAGE}
 local members, next_cursor = index_page(KEYS[1], ARGV[1], tonumber(ARGV[2]))
 local stale = {}
-local live, expiring = 0, 0
+local live, expiring, foreign = 0, 0, 0
 for _, member in ipairs(members) do
   local ttl = redis.call('PTTL', ARGV[3] .. member)
   if ttl == -2 then
     stale[#stale + 1] = member
+  elseif redis.call('TYPE', ARGV[3] .. member).ok ~= 'string' then
+    foreign = foreign + 1
   else
     live = live + 1
     if ttl >= 0 then expiring = expiring + 1 end
   end
 end
 zrem_list(KEYS[1], stale)
-return { next_cursor, live, expiring }
+return { next_cursor, live, expiring, foreign }
 `;
 
 /**
@@ -239,6 +268,7 @@ export const SCRIPTS = {
   kvDeleteMany: { lua: DELETE_MANY, numberOfKeys: 1 },
   kvIncrement: { lua: INCREMENT, numberOfKeys: 2 },
   kvRange: { lua: RANGE, numberOfKeys: 1 },
+  kvGetMany: { lua: GET_MANY },
   kvSweep: { lua: SWEEP, numberOfKeys: 1 },
   kvCount: { lua: COUNT, numberOfKeys: 1 },
   kvClear: { lua: CLEAR, numberOfKeys: 1 },

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RawValue } from '../core/types.js';
+import type { ForeignTypeMarker } from './foreign-types.js';
 import type { LeaseScriptCommands } from './lease-scripts.js';
 import { SCRIPTS } from './lua-scripts.js';
 import type { ResolvedRedisConfig } from './resolve-redis-options.js';
@@ -61,13 +62,24 @@ export interface ScriptCommands extends LeaseScriptCommands {
     count: number,
     prefix: string,
   ): Promise<[string, number, number]>;
-  /** Counts live and expiring keys among `count` after cursor; resolves [next cursor, live, expiring]. */
+  /**
+   * Counts live, expiring and foreign-type keys among `count` after cursor; resolves
+   * [next cursor, live, expiring, foreign].
+   */
   kvCount(
     index: Buffer,
     cursor: string,
     count: number,
     prefix: string,
-  ): Promise<[string, number, number]>;
+  ): Promise<[string, number, number, number]>;
+  /**
+   * Values of `count` data keys as Buffers, null where missing, `[type]` where a key holds
+   * another Redis type (see foreign-types.ts).
+   */
+  kvGetManyBuffer(
+    count: number,
+    ...keys: string[]
+  ): Promise<Array<Buffer | null | ForeignTypeMarker>>;
   /** Deletes up to `count` indexed keys; resolves [live keys deleted, members visited]. */
   kvClear(index: Buffer, count: number, prefix: string): Promise<[number, number]>;
 }

@@ -15,8 +15,12 @@ export interface ErrorContext {
   readonly timeoutMs: number;
   /** The password, so that it can be scrubbed from any message that might echo it. */
   readonly password: string | undefined;
+  /** Whether the connection uses TLS (`rediss://` or `ssl`). */
+  readonly tls?: boolean;
   /** Whether the client is connected and ready right now. */
   isReady(): boolean;
+  /** Whether `close()` was called on the store. */
+  isClosed?(): boolean;
   /** The last connection-level error ioredis reported, if any. */
   lastConnectionError(): Error | undefined;
 }
@@ -56,15 +60,49 @@ export function translateRedisError(
   }
   const cause = context.lastConnectionError();
   const reason = cause ? `: ${redact(firstLine(cause.message), context)}` : '';
-  if (message === 'Command timed out') {
+  if (isConnectionLost(error)) {
+    // ioredis' own wording here names its options ("maxRetriesPerRequest"), not what happened.
+    if (context.isClosed?.() === true) {
+      return new ConnectionError(
+        `Redis at ${context.target} had not answered when the store was closed (close() waits at most ${seconds} s)`,
+      );
+    }
     return new ConnectionError(
-      `Cannot reach Redis at ${context.target} within ${seconds} s${reason}`,
+      `Lost the connection to Redis at ${context.target} before it answered${reason}; the command may or may not have run`,
     );
   }
+  if (message === 'Command timed out') return notReachedWithinTimeout(context, reason);
   // Connection-level errors can echo ioredis internals (AUTH arguments): keep only the text.
   return new ConnectionError(
     `Cannot reach Redis at ${context.target}${reason || `: ${redact(firstLine(message), context)}`}`,
   );
+}
+
+/**
+ * "Cannot reach Redis at X within N s", plus `reason` when known. Over TLS a silent timeout is
+ * most often a plain server: it waits for a command line that the TLS greeting never ends, so the
+ * message says so.
+ */
+export function notReachedWithinTimeout(
+  context: Pick<ErrorContext, 'target' | 'timeoutMs' | 'tls'>,
+  reason = '',
+): ConnectionError {
+  const hint =
+    context.tls === true && reason === ''
+      ? ': the TLS handshake did not finish (rediss:// or ssl was given; if the server does not serve TLS on this port, use redis://)'
+      : reason;
+  return new ConnectionError(
+    `Cannot reach Redis at ${context.target} within ${context.timeoutMs / 1000} s${hint}`,
+  );
+}
+
+/**
+ * Whether ioredis failed a command because its connection closed: flushed by the reconnection
+ * logic (MaxRetriesPerRequestError), or by disconnect() ("Connection is closed.").
+ */
+function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'MaxRetriesPerRequestError' || error.message === 'Connection is closed.';
 }
 
 /** The first line of a message; Redis errors sometimes append script details. */

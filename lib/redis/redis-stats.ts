@@ -27,6 +27,12 @@ export interface RedisStoreStats extends KvStoreStats {
   topology: RedisTopology;
   /** The store's key prefix. */
   keyPrefix: string;
+  /**
+   * Indexed keys under the prefix that hold another Redis type (a list, a hash... written by
+   * another client). They are not in `totalKeys`; reading one rejects with a
+   * `DeserializationError` naming it; `delete` or `put` on the key clears it.
+   */
+  foreignKeys: number;
   /** Version of the server (on a cluster, of the first master). */
   redisVersion: string;
   /** Memory used by the server (on a cluster, by all masters together), as Redis formats it. */
@@ -63,15 +69,17 @@ export async function collectRedisStats(source: RedisStatsSource): Promise<Redis
       let cursor = '';
       let live = 0;
       let expiring = 0;
+      let foreign = 0;
       do {
-        const [next, l, e] = await guard(
+        const [next, l, e, f] = await guard(
           source.direct().kvCount(indexKey, cursor, scanBatch, dataPrefix),
         );
         cursor = next;
         live += l;
         expiring += e;
+        foreign += f;
       } while (cursor !== '');
-      return [live, expiring] as const;
+      return [live, expiring, foreign] as const;
     }),
   );
   const base = {
@@ -79,6 +87,7 @@ export async function collectRedisStats(source: RedisStatsSource): Promise<Redis
     serializer: source.serializer,
     totalKeys: counts.reduce((sum, [live]) => sum + live, 0),
     expiringKeys: counts.reduce((sum, [, expiring]) => sum + expiring, 0),
+    foreignKeys: counts.reduce((sum, [, , foreign]) => sum + foreign, 0),
     topology: source.topology,
     keyPrefix: source.keyPrefix,
   };

@@ -60,6 +60,13 @@ export interface RedisStoreOptions extends CommonStoreOptions {
   cluster?: RedisClusterOptions;
   /** Seconds (default 1) between background sweeps that prune expired keys from the range index. */
   sweepInterval?: number;
+  /**
+   * Largest serialized value a write may send, in bytes (default 64 MiB). A larger value rejects
+   * that call with a `SerializationError` naming the key before anything is sent; other calls are
+   * unaffected. Redis itself refuses values over `proto-max-bulk-len` (512 MB) by dropping the
+   * connection, failing every call in flight.
+   */
+  maxValueBytes?: number;
 }
 
 /** Every option name the Redis store accepts, for unknown-option errors. */
@@ -81,4 +88,5 @@ export const REDIS_STORE_OPTION_NAMES = [
   'name',
   'cluster',
   'sweepInterval',
+  'maxValueBytes',
 ] as const;

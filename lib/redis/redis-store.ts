@@ -1,4 +1,3 @@
-import { ConnectionError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import type { LeaseCapable } from '../core/lease.js';
@@ -10,8 +9,12 @@ import { KeyLayout, type Shard } from './key-layout.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
-import { translateRedisError, type ErrorContext } from './redis-errors.js';
+import { notReachedWithinTimeout, translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
+import { storedText } from './stored-text.js';
+import { settleBy } from './deadline.js';
+import { assertValueSize, resolveMaxValueBytes } from './value-size.js';
+import { foreignTypeError, isForeignTypeMarker, isWrongTypeReply } from './foreign-types.js';
 import {
   resolveRedisOptions,
   type RedisTopology,
@@ -51,6 +54,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
   private readonly multiStep = new Set<Promise<unknown>>();
   private readonly leases: RedisLeases;
   private lastConnectionError: Error | undefined;
+  private readonly maxValueBytes: number;
 
   /**
    * Creates the store and starts connecting in the background. Throws `InvalidOptionsError` for
@@ -59,6 +63,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
   constructor(options: RedisStoreOptions = {}) {
     super(options ?? {});
     this.config = resolveRedisOptions(options);
+    this.maxValueBytes = resolveMaxValueBytes(options.maxValueBytes);
     this.topology = this.config.topology;
     this.binary = this.serializer.binary === true;
     this.layout =
@@ -69,7 +74,9 @@ export class RedisStore extends KvStore implements LeaseCapable {
       target: this.config.target,
       timeoutMs: this.config.timeoutMs,
       password: this.config.password,
+      tls: this.config.tls !== undefined,
       isReady: () => this.client.status === 'ready',
+      isClosed: () => this.isClosed,
       lastConnectionError: () => this.lastConnectionError,
     };
     this.client = createRedisClient(this.config);
@@ -85,12 +92,12 @@ export class RedisStore extends KvStore implements LeaseCapable {
     this.batcher = new CommandBatcher({
       get: (shard, member) => {
         const name = this.shard(shard).dataPrefix + member;
-        return this.binary ? this.client.getBuffer(name) : this.client.get(name);
+        return this.client.getBuffer(name);
       },
       getMany: (shard, members) => {
         const { dataPrefix } = this.shard(shard);
         const names = members.map((member) => dataPrefix + member);
-        return this.binary ? this.client.mgetBuffer(names) : this.client.mget(names);
+        return this.client.kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>;
       },
       put: (shard, member, value, ttlMs) => {
         const { dataPrefix, indexKey } = this.shard(shard);
@@ -159,12 +166,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
       const onError = (error: unknown): void =>
         finish(translateRedisError(error, this.errors) as Error);
       const timer = setTimeout(
-        () =>
-          finish(
-            new ConnectionError(
-              `Cannot reach Redis at ${this.config.target} within ${this.config.timeoutMs / 1000} s`,
-            ),
-          ),
+        () => finish(notReachedWithinTimeout(this.errors)),
         this.config.timeoutMs,
       );
       this.client.on('ready', onReady);
@@ -184,7 +186,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
   }
 
   protected readRaw(key: string): Promise<RawValue | undefined> {
-    return this.guard(this.batcher.get(this.layout.shardOf(key), key));
+    return this.guard(this.batcher.get(this.layout.shardOf(key), key), key);
   }
 
   protected async readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
@@ -194,7 +196,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
         const { dataPrefix } = this.layout.shards[shardNumber] as Shard;
         const names = positions.map((i) => dataPrefix + (keys[i] as string));
         const values = await this.guard<Array<RawValue | null>>(
-          this.binary ? this.direct().mgetBuffer(names) : this.direct().mget(names),
+          this.direct().kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>,
         );
         positions.forEach((position, j) => {
           out[position] = values[j] ?? undefined;
@@ -305,10 +307,8 @@ export class RedisStore extends KvStore implements LeaseCapable {
     }
     const perShard = await Promise.all(
       this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
-        const flat = await this.guard<Array<string | Buffer>>(
-          this.binary
-            ? this.direct().kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix)
-            : this.direct().kvRange(indexKey, min, max, limit ?? 0, dataPrefix),
+        const flat = await this.guard<Buffer[]>(
+          this.direct().kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix),
         );
         const rows: Array<[string, RawValue]> = [];
         for (let i = 0; i < flat.length; i += 2) {
@@ -359,25 +359,41 @@ export class RedisStore extends KvStore implements LeaseCapable {
   }
 
   protected async closeRaw(): Promise<void> {
-    await this.sweeper.stop();
-    await Promise.allSettled(this.multiStep);
+    // One deadline for every step: a silent server must not cost a timeout per step.
+    const giveUpAt = Date.now() + this.config.timeoutMs;
+    await settleBy(Promise.allSettled([this.sweeper.stop(), ...this.multiStep]), giveUpAt);
     this.batcher.flush();
     const client = this.client;
     if (client.status === 'ready') {
       // QUIT must not overtake commands still waiting in an ioredis pipeline queue.
-      const giveUpAt = Date.now() + this.config.timeoutMs;
       while (client.autoPipelineQueueSize > 0 && Date.now() < giveUpAt) {
         await new Promise((resolve) => setImmediate(resolve));
       }
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, giveUpAt - Date.now()));
-      });
-      await Promise.race([client.quit().then(noop, noop), deadline]);
-      clearTimeout(timer);
+      await settleBy(client.quit(), giveUpAt);
     }
     // Stops reconnection timers and rejects whatever still waits for a connection.
     if (client.status !== 'end') client.disconnect();
+  }
+
+  /** Serializes as every store does, then refuses a value over `maxValueBytes` before sending it. */
+  protected override encode(key: string, value: unknown): RawValue {
+    const raw = super.encode(key, value);
+    assertValueSize(key, raw, this.maxValueBytes);
+    return raw;
+  }
+
+  /** Values are read as bytes; a text serializer gets them as text once they proved to be UTF-8. */
+  protected override decode(key: string, raw: RawValue): unknown {
+    // Reads that fold several keys into one script reply another Redis type as [type].
+    if (isForeignTypeMarker(raw)) throw foreignTypeError(key, raw[0]);
+    return super.decode(key, this.binary ? raw : storedText(key, raw));
+  }
+
+  /** Rejects with the foreign-type error of `key`, naming the type it holds (an error path only). */
+  private async foreignTypeFailure(key: string): Promise<never> {
+    const name = this.layout.shardFor(key).dataPrefix + key;
+    const type = await this.client.type(name).catch(() => 'type other than a string');
+    throw foreignTypeError(key, type);
   }
 
   /** The client, once every queued get and put has been sent, so no command overtakes them. */
@@ -400,6 +416,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
       pending = withDeadline(command, this.config.timeoutMs);
     }
     return pending.catch((error: unknown) => {
+      if (key !== undefined && isWrongTypeReply(error)) return this.foreignTypeFailure(key);
       throw translateRedisError(error, this.errors, key);
     });
   }
@@ -413,10 +430,6 @@ export class RedisStore extends KvStore implements LeaseCapable {
     operation.then(forget, forget);
     return operation;
   }
-}
-
-function noop(): void {
-  // Used where an outcome is deliberately not needed: the caller goes on either way.
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Serializer } from './serializer.js';
 
 /**
@@ -16,6 +17,9 @@ export const jsonSerializer: Serializer = {
     return text;
   },
   deserialize(raw: string | Buffer): unknown {
-    return JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    if (typeof raw === 'string') return JSON.parse(raw);
+    // toString('utf8') would silently turn foreign bytes into U+FFFD.
+    if (!isUtf8(raw)) throw new TypeError('the stored bytes are not valid UTF-8');
+    return JSON.parse(raw.toString('utf8'));
   },
 };

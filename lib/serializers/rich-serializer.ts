@@ -1,4 +1,5 @@
 import { deserialize as v8Deserialize, serialize as v8Serialize } from 'node:v8';
+import { parseDecimalText } from './decimal-text.js';
 import type { Serializer } from './serializer.js';
 
 // Every V8 serialization starts with this version tag; plain decimal text never does.
@@ -22,11 +23,6 @@ export const richSerializer: Serializer = {
   deserialize(raw: string | Buffer): unknown {
     const bytes = typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw;
     if (bytes.length > 0 && bytes[0] === V8_VERSION_TAG) return v8Deserialize(bytes);
-    const text = bytes.toString('latin1');
-    const number = Number(text);
-    if (text.trim() === '' || Number.isNaN(number)) {
-      throw new TypeError('the bytes are neither structured-clone data nor a decimal number');
-    }
-    return number;
+    return parseDecimalText(bytes.toString('latin1'));
   },
 };

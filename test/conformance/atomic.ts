@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type KvStore, NotANumberError } from '../../lib/index.js';
-import { sleep } from '../support/sleep.js';
 import type { ConformanceContext } from './conformance-context.js';
+import { SHORT_TTL_SECONDS, sleepPastTtl } from './short-ttl.js';
 
 /** The contract, area atomic: putIfAbsent and increment. */
 export function atomicTests({ open, current }: ConformanceContext): void {
@@ -20,8 +20,8 @@ export function atomicTests({ open, current }: ConformanceContext): void {
     });
 
     it('stores again once the previous value has expired', async () => {
-      await store.putIfAbsent('lock', 'a', { ttl: 0.1 });
-      await sleep(200);
+      await store.putIfAbsent('lock', 'a', { ttl: SHORT_TTL_SECONDS });
+      await sleepPastTtl();
       expect(await store.putIfAbsent('lock', 'b')).toBe(true);
       expect(await store.get('lock')).toBe('b');
     });

@@ -1,6 +1,6 @@
 import { type KvStore, StoreClosedError } from '../../lib/index.js';
-import { sleep } from '../support/sleep.js';
 import type { ConformanceContext } from './conformance-context.js';
+import { SHORT_TTL_SECONDS, sleepPastTtl } from './short-ttl.js';
 
 /** The contract, area lifecycle: clear, getStats and close. */
 export function lifecycleTests({ factory, current }: ConformanceContext): void {
@@ -23,8 +23,8 @@ export function lifecycleTests({ factory, current }: ConformanceContext): void {
     it('getStats counts keys and expiring keys and names the backend', async () => {
       await store.put('forever', 1);
       await store.put('expiring', 1, { ttl: 60 });
-      await store.put('gone', 1, { ttl: 0.05 });
-      await sleep(120);
+      await store.put('gone', 1, { ttl: SHORT_TTL_SECONDS });
+      await sleepPastTtl();
       const stats = await store.getStats();
       expect(stats.backend).toBe(store.backend);
       expect(stats.serializer).toBe('json');

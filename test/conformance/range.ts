@@ -1,6 +1,6 @@
 import { type KvStore } from '../../lib/index.js';
-import { sleep } from '../support/sleep.js';
 import type { ConformanceContext } from './conformance-context.js';
+import { SHORT_TTL_SECONDS, sleepPastTtl } from './short-ttl.js';
 
 /** The contract, area range: ordered range and prefix queries, iterate(). */
 export function rangeTests({ current }: ConformanceContext): void {
@@ -88,8 +88,8 @@ export function rangeTests({ current }: ConformanceContext): void {
     });
 
     it('leaves out keys that have expired', async () => {
-      await store.put('user:4', 4, { ttl: 0.1 });
-      await sleep(200);
+      await store.put('user:4', 4, { ttl: SHORT_TTL_SECONDS });
+      await sleepPastTtl();
       expect((await store.rangeGet('user:')).map(([k]) => k)).toEqual([
         'user:1',
         'user:2',

@@ -13,6 +13,7 @@ import {
   uniquePrefix,
   type RedisProcess,
 } from '../support/redis-harness.js';
+import { standaloneStore } from '../support/redis-stores.js';
 
 const ADMIN_PASSWORD = 'admin-pw-7f3a';
 const APP_PASSWORD = 'app-pw-91c2';
@@ -45,15 +46,7 @@ afterAll(async () => {
 });
 
 function open(options: RedisStoreOptions = {}): RedisStore {
-  return new RedisStore({
-    host: LOOPBACK,
-    port: server.port,
-    username: 'app',
-    password: APP_PASSWORD,
-    keyPrefix: uniquePrefix('acl'),
-    timeout: 5,
-    ...options,
-  });
+  return standaloneStore(server, 'acl', { username: 'app', password: APP_PASSWORD, ...options });
 }
 
 runKvStoreConformance('redis with an ACL user of limited rights', (options) => open(options));

@@ -7,6 +7,7 @@ import {
   uniquePrefix,
   type ClusterSetup,
 } from '../support/redis-harness.js';
+import { clusterStore } from '../support/redis-stores.js';
 
 let cluster: ClusterSetup;
 
@@ -19,12 +20,7 @@ afterAll(async () => {
 });
 
 function open(options: RedisStoreOptions = {}): RedisStore {
-  return new RedisStore({
-    cluster: { nodes: cluster.nodes.slice(0, 2).map((n) => ({ host: LOOPBACK, port: n.port })) },
-    keyPrefix: uniquePrefix('cluster'),
-    timeout: 5,
-    ...options,
-  });
+  return clusterStore(cluster, 'cluster', options);
 }
 
 runKvStoreConformance('redis cluster (3 masters, 3 replicas)', (options) => open(options));

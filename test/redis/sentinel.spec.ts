@@ -1,13 +1,13 @@
 import { RedisStore, type RedisStoreOptions } from '../../lib/index.js';
 import { runKvStoreConformance } from '../conformance/kv-store.conformance.js';
 import {
-  LOOPBACK,
   redisCli,
   startSentinelSetup,
   uniquePrefix,
   waitUntil,
   type SentinelSetup,
 } from '../support/redis-harness.js';
+import { sentinelStore } from '../support/redis-stores.js';
 
 let setup: SentinelSetup;
 
@@ -20,13 +20,7 @@ afterAll(async () => {
 });
 
 function open(options: RedisStoreOptions = {}): RedisStore {
-  return new RedisStore({
-    sentinels: [{ host: LOOPBACK, port: setup.sentinel.port }],
-    sentinelName: setup.name,
-    keyPrefix: uniquePrefix('sentinel'),
-    timeout: 5,
-    ...options,
-  });
+  return sentinelStore(setup, 'sentinel', options);
 }
 
 runKvStoreConformance('redis via Sentinel (primary + replica)', (options) => open(options));

@@ -8,6 +8,7 @@ import {
   waitUntil,
   type RedisProcess,
 } from '../support/redis-harness.js';
+import { standaloneStore } from '../support/redis-stores.js';
 
 let server: RedisProcess;
 let raw: Redis;
@@ -24,13 +25,7 @@ afterAll(async () => {
 });
 
 function open(options: RedisStoreOptions = {}): RedisStore {
-  return new RedisStore({
-    host: LOOPBACK,
-    port: server.port,
-    keyPrefix: uniquePrefix('standalone'),
-    timeout: 5,
-    ...options,
-  });
+  return standaloneStore(server, 'standalone', options);
 }
 
 /** The raw index key of a standalone store: the prefix, byte 0xFF, then "kv-index". */

@@ -1,6 +1,7 @@
 import { ConnectionError, RedisStore, type RedisStoreOptions } from '../../lib/index.js';
 import { runKvStoreConformance } from '../conformance/kv-store.conformance.js';
 import { uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
+import { standaloneStore } from '../support/redis-stores.js';
 import {
   generateCertificates,
   startTlsRedis,
@@ -21,14 +22,8 @@ afterAll(async () => {
 });
 
 function open(options: RedisStoreOptions = {}): RedisStore {
-  return new RedisStore({
-    host: 'localhost',
-    port: server.port,
-    ssl: { ca: certs.ca },
-    keyPrefix: uniquePrefix('tls'),
-    timeout: 5,
-    ...options,
-  });
+  // The test certificate names localhost, not the loopback address.
+  return standaloneStore(server, 'tls', { host: 'localhost', ssl: { ca: certs.ca }, ...options });
 }
 
 runKvStoreConformance('redis over TLS (test CA)', (options) => open(options));

@@ -126,6 +126,14 @@ export function runSampleAppE2e(label: string, env: () => SampleEnv): void {
       it('answers 400 to an id that is not a number', async () => {
         await request(app.getHttpServer()).get('/api/users/abc').expect(400);
       });
+
+      it.each(['99999999999999999999999', '9007199254740992', '0', '-1', '1.5', '1e3', '0x1F'])(
+        'answers 400 naming the id to a user id that is not a positive safe integer (%s), not 503',
+        async (id) => {
+          const { body } = await request(app.getHttpServer()).get(`/api/users/${id}`).expect(400);
+          expect(body.message).toMatch(/id must be a positive integer/);
+        },
+      );
     });
 
     describe('sessions', () => {

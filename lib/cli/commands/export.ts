@@ -1,9 +1,9 @@
-import { createWriteStream } from 'node:fs';
-import { access, rename, rm } from 'node:fs/promises';
+import { access, open, rename, rm } from 'node:fs/promises';
 import type { DumpEncoding } from '../../migration/dump-format.js';
 import { exportStore, type ExportProgress } from '../../migration/export-store.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { fileAccessError } from '../file-error.js';
 import { plural } from '../plural.js';
 import { createProgress, type Progress } from '../progress.js';
 import { SELECTION_FLAGS, SELECTION_FLAGS_HELP, selectionFrom } from '../selection-flags.js';
@@ -69,8 +69,16 @@ Examples:
     };
     const partial = file === undefined ? undefined : `${file}.${process.pid}.partial`;
     try {
+      // Opened before anything is written, so a path that cannot be written fails here, in
+      // order, instead of as an 'error' event that nobody listens to yet.
       const output =
-        partial === undefined ? context.io.stdout : createWriteStream(partial, { flags: 'wx' });
+        partial === undefined
+          ? context.io.stdout
+          : (
+              await open(partial, 'wx').catch((error: unknown) => {
+                throw fileAccessError('write', file ?? partial, error);
+              })
+            ).createWriteStream();
       const result = await exportStore(store, output, {
         ...selection,
         encoding,
@@ -87,7 +95,8 @@ Examples:
       return EXIT_CODES.ok;
     } catch (error) {
       if (partial !== undefined) await rm(partial, { force: true });
-      throw error;
+      const failedFile = typeof (error as NodeJS.ErrnoException).syscall === 'string';
+      throw file !== undefined && failedFile ? fileAccessError('write', file, error) : error;
     } finally {
       progress?.stop();
       await store.close();

@@ -4,6 +4,7 @@ import { DumpFormatError } from '../../migration/dump-format-error.js';
 import { importStore, type ImportProgress } from '../../migration/import-store.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { fileAccessError } from '../file-error.js';
 import { plural } from '../plural.js';
 import { createProgress } from '../progress.js';
 import {
@@ -22,6 +23,7 @@ export const importCommand: Command = {
   flags: {
     overwrite: { type: 'boolean' },
     'batch-size': { type: 'string' },
+    'max-line-bytes': { type: 'string' },
   },
   help: `Usage: kv-store import [FILE] [options]
 
@@ -36,6 +38,8 @@ fix the file and run the same command again.
 Options:
   --overwrite          replace keys the store already holds (default: keep them, count as skipped)
   --batch-size N       entries per round trip (default 500)
+  --max-line-bytes N   longest dump line read, in bytes (default 134217728, 128 MiB); a longer
+                       line stops the import (exit code 5). Memory use is a few times this.
 
 ${STORE_FLAGS_HELP}
 
@@ -47,12 +51,20 @@ Examples:
     if (positionals.length > 1) throw new UsageError('import takes at most one FILE');
     const file = positionals[0] === '-' ? undefined : positionals[0];
     const batchSize = optionalInteger(stringFlag(values, 'batch-size'), '--batch-size');
+    const maxLineBytes = optionalInteger(stringFlag(values, 'max-line-bytes'), '--max-line-bytes');
     const storeOptions = context.storeOptions();
     if (file === undefined && context.io.stdin.isTTY === true) {
       throw new UsageError('give a dump FILE, or pipe a dump into stdin');
     }
     // Checked before connecting, so that a missing file fails at once.
-    const size = file === undefined ? undefined : (await stat(file)).size;
+    const size =
+      file === undefined
+        ? undefined
+        : (
+            await stat(file).catch((error: unknown) => {
+              throw fileAccessError('read', file, error);
+            })
+          ).size;
     const store = await connectStore(storeOptions);
     // Created once the store is open: from here on readline listens for the stream's errors.
     const input: NodeJS.ReadableStream | ReadStream =
@@ -68,6 +80,7 @@ Examples:
       const result = await importStore(store, input, {
         overwrite: values.overwrite === true,
         batchSize,
+        maxLineBytes,
         signal: context.signal,
         onProgress: (p) => {
           last = p;
@@ -89,7 +102,8 @@ Examples:
           { cause: error },
         );
       }
-      throw error;
+      const failedFile = typeof (error as NodeJS.ErrnoException).syscall === 'string';
+      throw file !== undefined && failedFile ? fileAccessError('read', file, error) : error;
     } finally {
       progress.stop();
       if (input !== context.io.stdin && 'destroy' in input) input.destroy();

@@ -1,6 +1,7 @@
-import { Controller, Get, Param, ParseIntPipe } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { setTimeout as delay } from 'node:timers/promises';
+import { UserIdPipe } from '../common/user-id.pipe.js';
 
 /** A user record as the slow upstream API returns it. */
 export interface UpstreamUser {
@@ -23,7 +24,7 @@ export class UpstreamController {
 
   /** `GET /upstream/users/:id`: slow on purpose. */
   @Get('users/:id')
-  async user(@Param('id', ParseIntPipe) id: number): Promise<UpstreamUser> {
+  async user(@Param('id', UserIdPipe) id: number): Promise<UpstreamUser> {
     await delay(this.delayMs);
     return { id, name: `User ${id}`, servedAt: new Date().toISOString() };
   }

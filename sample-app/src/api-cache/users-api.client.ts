@@ -1,4 +1,4 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { HttpException, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { Cached } from 'nestjs-kv-store';
@@ -16,8 +16,15 @@ export class UsersApiClient {
   @Cached(USER_CACHE_TTL_SECONDS)
   async fetchUser(id: number): Promise<UpstreamUser> {
     const response = await fetch(`${this.ownUrl()}/upstream/users/${id}`);
-    if (!response.ok) {
+    // 503 means "a dependency is down": only the upstream's own failures are reported as such.
+    if (response.status >= 500) {
       throw new ServiceUnavailableException(`The upstream API answered ${response.status}`);
+    }
+    if (!response.ok) {
+      throw new HttpException(
+        `The upstream API refused user ${id} (${response.status})`,
+        response.status,
+      );
     }
     return (await response.json()) as UpstreamUser;
   }

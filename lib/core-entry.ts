@@ -33,6 +33,7 @@ export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store-options.js';
 export { RedisStore } from './redis/redis-store.js';
 export type { RedisNodeStats, RedisStoreStats } from './redis/redis-stats.js';
+export { DEFAULT_MAX_VALUE_BYTES } from './redis/value-size.js';
 export type {
   RedisClusterOptions,
   RedisNodeAddress,

@@ -172,24 +172,13 @@ return out
 `;
 
 /**
- * KEYS: data keys (of one shard). Returns their values in order: nil for a missing key, and
- * { type } for a key that holds another Redis type (which MGET would report as missing).
- * Hits cost one MGET; only misses are looked at again.
+ * KEYS: data keys (of one shard). Returns the Redis type of each ('none' when missing). Asked
+ * only for keys MGET reported missing that EXISTS still finds: MGET reports a key of another
+ * type (a list...) as missing, and the store names such keys instead.
  */
-const GET_MANY = `
+const TYPES = `
 local out = {}
-for i = 1, #KEYS, ${CHUNK} do
-  local last = math.min(i + ${CHUNK} - 1, #KEYS)
-  local values = redis.call('MGET', unpack(KEYS, i, last))
-  for j = 1, #values do
-    local value = values[j]
-    if not value then
-      local kind = redis.call('TYPE', KEYS[i + j - 1]).ok
-      if kind ~= 'none' then value = { kind } end
-    end
-    out[#out + 1] = value
-  end
-end
+for i = 1, #KEYS do out[i] = redis.call('TYPE', KEYS[i]).ok end
 return out
 `;
 
@@ -268,7 +257,7 @@ export const SCRIPTS = {
   kvDeleteMany: { lua: DELETE_MANY, numberOfKeys: 1 },
   kvIncrement: { lua: INCREMENT, numberOfKeys: 2 },
   kvRange: { lua: RANGE, numberOfKeys: 1 },
-  kvGetMany: { lua: GET_MANY },
+  kvTypes: { lua: TYPES },
   kvSweep: { lua: SWEEP, numberOfKeys: 1 },
   kvCount: { lua: COUNT, numberOfKeys: 1 },
   kvClear: { lua: CLEAR, numberOfKeys: 1 },

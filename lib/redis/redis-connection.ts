@@ -1,6 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RawValue } from '../core/types.js';
-import type { ForeignTypeMarker } from './foreign-types.js';
 import type { LeaseScriptCommands } from './lease-scripts.js';
 import { SCRIPTS } from './lua-scripts.js';
 import type { ResolvedRedisConfig } from './resolve-redis-options.js';
@@ -72,14 +71,8 @@ export interface ScriptCommands extends LeaseScriptCommands {
     count: number,
     prefix: string,
   ): Promise<[string, number, number, number]>;
-  /**
-   * Values of `count` data keys as Buffers, null where missing, `[type]` where a key holds
-   * another Redis type (see foreign-types.ts).
-   */
-  kvGetManyBuffer(
-    count: number,
-    ...keys: string[]
-  ): Promise<Array<Buffer | null | ForeignTypeMarker>>;
+  /** The Redis type of each of `count` data keys (`'none'` when missing). */
+  kvTypes(count: number, ...keys: string[]): Promise<string[]>;
   /** Deletes up to `count` indexed keys; resolves [live keys deleted, members visited]. */
   kvClear(index: Buffer, count: number, prefix: string): Promise<[number, number]>;
 }

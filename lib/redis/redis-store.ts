@@ -12,6 +12,7 @@ import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
 import { notReachedWithinTimeout, translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { storedText } from './stored-text.js';
+import { readMany } from './read-many.js';
 import { settleBy } from './deadline.js';
 import { assertValueSize, resolveMaxValueBytes } from './value-size.js';
 import { foreignTypeError, isForeignTypeMarker, isWrongTypeReply } from './foreign-types.js';
@@ -97,7 +98,8 @@ export class RedisStore extends KvStore implements LeaseCapable {
       getMany: (shard, members) => {
         const { dataPrefix } = this.shard(shard);
         const names = members.map((member) => dataPrefix + member);
-        return this.client.kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>;
+        // Foreign-type markers travel as values; decode() turns them into the error.
+        return readMany(this.client, names) as Promise<Array<Buffer | null>>;
       },
       put: (shard, member, value, ttlMs) => {
         const { dataPrefix, indexKey } = this.shard(shard);
@@ -196,7 +198,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
         const { dataPrefix } = this.layout.shards[shardNumber] as Shard;
         const names = positions.map((i) => dataPrefix + (keys[i] as string));
         const values = await this.guard<Array<RawValue | null>>(
-          this.direct().kvGetManyBuffer(names.length, ...names) as Promise<Array<Buffer | null>>,
+          readMany(this.direct(), names) as Promise<Array<Buffer | null>>,
         );
         positions.forEach((position, j) => {
           out[position] = values[j] ?? undefined;

@@ -11,6 +11,9 @@ export type {
   PutOptions,
   RangeOptions,
 } from './core/types.js';
+export type { TelemetryOption, TelemetryOptions } from './telemetry/telemetry-options.js';
+export type { TelemetryTarget } from './telemetry/telemetry-target.js';
+export type { CachedOutcome } from './telemetry/cached-telemetry.js';
 export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
 export { MAX_KEY_LENGTH } from './core/validation.js';
 export { MAX_LEASE_MS, supportsLeases, type LeaseCapable } from './core/lease.js';

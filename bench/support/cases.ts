@@ -79,6 +79,20 @@ function memoryCases(sizes: number[]): CaseSpec[] {
       unit: 'ops/s',
       together: true,
     },
+    ...(
+      [
+        ['telemetry-api-memory', 'API without SDK', 'no SDK registered'],
+        ['telemetry-sdk-memory', 'SDK + no-op exporter', 'an SDK with a no-op exporter'],
+      ] as const
+    ).map(([id, subject, what]): CaseSpec => ({
+      id,
+      title: `Telemetry cost: memory get with ${what}, against telemetry: false`,
+      script: 'telemetry-cost',
+      args: [],
+      subjects: [subject, 'telemetry off'],
+      unit: 'ops/s',
+      together: true,
+    })),
     {
       id: 'memory-bytes',
       title: 'Memory: heap bytes per key (~200-byte JSON values)',

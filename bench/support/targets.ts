@@ -104,8 +104,24 @@ export const TARGETS: Target[] = [
   ...(['memory', 'redis'] as const).map((backend): Target => ({
     description: `@Cached hit with tags and jitter <= 1.2x the time of a plain @Cached hit (${backend})`,
     check: (results) =>
-      timeRatio(results, `cached-tags-hit-${backend}`, 'cached tags+jitter', 'cached plain', 1.2),
+      subjectTimeRatio(
+        results,
+        `cached-tags-hit-${backend}`,
+        'cached tags+jitter',
+        'cached plain',
+        1.2,
+      ),
   })),
+  {
+    description:
+      'Memory get with @opentelemetry/api and no SDK <= 1.03x the time of telemetry: false',
+    check: (results) => timeRatio(results, 'telemetry-api-memory', 'API without SDK', 1.03),
+  },
+  {
+    description:
+      'Memory get with an SDK and a no-op exporter: time against telemetry: false (reported)',
+    check: (results) => timeRatio(results, 'telemetry-sdk-memory', 'SDK + no-op exporter'),
+  },
   atMost(
     'Redis: the range index adds <= 40% to the bytes per key of plain SET keys',
     'redis-bytes',
@@ -113,6 +129,18 @@ export const TARGETS: Target[] = [
     1.4,
   ),
 ];
+
+/** Time ratio of an instrumented get to `telemetry off`, from rates; no max: only reported. */
+function timeRatio(
+  results: RunResults,
+  id: string,
+  subject: string,
+  max?: number,
+): { measured: string; met: boolean } | undefined {
+  const r = ratio(results, id, 'telemetry off', subject);
+  if (r === undefined) return undefined;
+  return { measured: `${r.toFixed(3)}x the time`, met: max === undefined || r <= max };
+}
 
 /** Time ratio of a @Cached hit to a peer, from rates: time = 1 / rate. */
 function cachedRatio(
@@ -125,7 +153,7 @@ function cachedRatio(
 }
 
 /** Time ratio of `subject` to `peer` (both ops/s), met when at most `max`. */
-function timeRatio(
+function subjectTimeRatio(
   results: RunResults,
   id: string,
   subject: string,

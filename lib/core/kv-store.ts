@@ -8,6 +8,8 @@ import {
   StoreClosedError,
 } from './errors.js';
 import { compareKeys, keySuccessor } from './key-order.js';
+import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
+import { applyTelemetryOption } from './telemetry-option.js';
 import { describeValue } from './describe-value.js';
 import { optionTtlToMilliseconds } from './option-ttl.js';
 import { ttlToMilliseconds } from './ttl.js';
@@ -59,6 +61,7 @@ export abstract class KvStore implements AsyncDisposable {
       options.defaultTtl === undefined
         ? null
         : optionTtlToMilliseconds(options.defaultTtl, 'defaultTtl');
+    applyTelemetryOption(this, options.telemetry, () => this.describeTelemetryTarget());
   }
 
   /** Stores `value` under `key`, replacing any previous value and TTL. */
@@ -251,6 +254,11 @@ export abstract class KvStore implements AsyncDisposable {
   /** `await using store = createStore(...)` closes the store at the end of the block. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** Where this store's operations go, for telemetry attributes; backends with a server say. */
+  protected describeTelemetryTarget(): TelemetryTarget {
+    return {};
   }
 
   /** Throws {@link StoreClosedError} after `close()`. */

@@ -1,4 +1,5 @@
 import type { SerializerOption } from '../serializers/serializer.js';
+import type { TelemetryOption } from '../telemetry/telemetry-options.js';
 import type { Ttl } from './ttl.js';
 
 /** Options of `put`, `putMany` and `putIfAbsent`. */
@@ -46,6 +47,11 @@ export interface CommonStoreOptions {
   serializer?: SerializerOption;
   /** TTL applied when a write passes none, in seconds or a duration; default: never expires. */
   defaultTtl?: Ttl;
+  /**
+   * OpenTelemetry spans and metrics (default on, whenever an SDK is registered); `false` turns
+   * them off for this store; an object tunes them. See docs/observability.md.
+   */
+  telemetry?: TelemetryOption;
 }
 
 /** Stored text or bytes as backends hold them. */

@@ -21,6 +21,7 @@ export interface MemoryStoreOptions extends CommonStoreOptions {
 export const MEMORY_STORE_OPTION_NAMES = [
   'serializer',
   'defaultTtl',
+  'telemetry',
   'maxEntries',
   'now',
   'sweepInterval',

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConnectionError, InvalidOptionsError } from '../core/errors.js';
 import type { KvStore } from '../core/kv-store.js';
+import { nameStoreTelemetry } from '../telemetry/instrument-store.js';
 import type { KvStoreModuleOptions } from './kv-store-module-options.js';
 import { describeStore } from './kv-store.tokens.js';
 import { storeFromModuleOptions } from './store-from-module-options.js';
@@ -41,6 +42,7 @@ export class KvStoreRegistry implements OnApplicationShutdown {
       const registration = this.claim(name);
       const opened = storeFromModuleOptions(options, name);
       registration.store = opened.store;
+      nameStoreTelemetry(opened.store, name ?? 'default');
       registration.closeOnShutdown = opened.closeOnShutdown;
       if (this.bootFailed) {
         // Another store already failed the boot and Nest will discard this one: close it now.

@@ -73,6 +73,7 @@ export interface RedisStoreOptions extends CommonStoreOptions {
 export const REDIS_STORE_OPTION_NAMES = [
   'serializer',
   'defaultTtl',
+  'telemetry',
   'host',
   'port',
   'username',

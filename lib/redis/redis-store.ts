@@ -3,6 +3,7 @@ import { KvStore } from '../core/kv-store.js';
 import type { LeaseCapable } from '../core/lease.js';
 import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
+import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, type Shard } from './key-layout.js';
@@ -11,6 +12,7 @@ import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
 import { notReachedWithinTimeout, translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
+import { redisTelemetryTarget } from './redis-telemetry-target.js';
 import { storedText } from './stored-text.js';
 import { readMany } from './read-many.js';
 import { settleBy } from './deadline.js';
@@ -185,6 +187,10 @@ export class RedisStore extends KvStore implements LeaseCapable {
   /** Counts this store's keys (walking its index) and reports server figures; see {@link RedisStoreStats}. */
   override async getStats(): Promise<RedisStoreStats> {
     return (await super.getStats()) as RedisStoreStats;
+  }
+
+  protected override describeTelemetryTarget(): TelemetryTarget {
+    return redisTelemetryTarget(this.config, () => this.client.status === 'ready');
   }
 
   protected readRaw(key: string): Promise<RawValue | undefined> {

@@ -13,6 +13,9 @@ import { FrontierController } from './frontier/frontier.controller.js';
 import { FrontierProvider } from './frontier/frontier.provider.js';
 import { OpsController } from './ops/ops.controller.js';
 import { SessionsController } from './sessions/sessions.controller.js';
+import { DashboardController } from './telemetry/dashboard.controller.js';
+import { MetricsController } from './telemetry/metrics.controller.js';
+import { MetricsHistory } from './telemetry/metrics-history.service.js';
 
 /**
  * The sample application. The store comes from environment variables through ConfigService:
@@ -23,7 +26,11 @@ import { SessionsController } from './sessions/sessions.controller.js';
     ConfigModule.forRoot({ isGlobal: true }),
     KvStoreModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => kvStoreOptionsFromEnv(config),
+      // Key gauges (for /metrics and the dashboard) count the store at most every 2 s.
+      useFactory: (config: ConfigService) => ({
+        ...kvStoreOptionsFromEnv(config),
+        telemetry: { statsInterval: 2 },
+      }),
     }),
     TerminusModule,
   ],
@@ -34,11 +41,14 @@ import { SessionsController } from './sessions/sessions.controller.js';
     SessionsController,
     BatchesController,
     OpsController,
+    MetricsController,
+    DashboardController,
   ],
   providers: [
     FrontierProvider,
     UsersApiClient,
     BatchProgressService,
+    MetricsHistory,
     { provide: APP_FILTER, useClass: KvStoreErrorFilter },
   ],
 })

@@ -88,7 +88,7 @@ describe('the folders of lib/', () => {
 
   it('keep the contract (core) and the serializers free of backends and the Nest layer', () => {
     const bottom = ['core', 'serializers'];
-    const allowed = new Set(['core', 'serializers']);
+    const allowed = new Set(['core', 'serializers', 'telemetry']);
     const wrong = edges.filter((edge) => bottom.includes(edge.from) && !allowed.has(edge.to));
     expect(describeEdges(wrong)).toEqual([]);
   });
@@ -98,10 +98,16 @@ describe('the folders of lib/', () => {
     expect(describeEdges(wrong)).toEqual([]);
   });
 
+  it('keep telemetry (which every layer reports to) independent of everything else in lib/', () => {
+    const wrong = edges.filter((edge) => edge.from === 'telemetry');
+    expect(describeEdges(wrong)).toEqual([]);
+  });
+
   it('never let anything but the Nest layer load it or @nestjs packages (the /core entry relies on it)', () => {
     const belowNest = new Set([
       'core',
       'serializers',
+      'telemetry',
       'memory',
       'redis',
       'cli',

@@ -42,6 +42,25 @@ const { createStore } = require('nestjs-kv-store');
 })();
 `;
 
+// @opentelemetry/api is an optional peer: the consumer does not have it. The global registration
+// slot is filled as an SDK bundled elsewhere would, so the store goes down its telemetry path.
+const NO_OTEL_CONSUMER = `
+import { createStore } from 'nestjs-kv-store';
+let resolved = 'resolvable';
+try {
+  await import('@opentelemetry/api');
+} catch (error) {
+  resolved = error.code;
+}
+globalThis[Symbol.for('opentelemetry.js.api.1')] = { version: '1.9.0', trace: {}, metrics: {} };
+const store = createStore();
+await store.putMany([['a', 1], ['b', 2]]);
+const rows = [];
+for await (const row of store.iterate('')) rows.push(row);
+console.log(JSON.stringify({ resolved, value: await store.get('a'), range: await store.rangeGet(''), rows }));
+await store.close();
+`;
+
 const CORE_CONSUMER = `
 import { createStore, KvStore } from 'nestjs-kv-store/core';
 const store = createStore();
@@ -122,6 +141,7 @@ describe('the package as users install it', () => {
     }
     await writeFile(join(consumer, 'esm-consumer.mjs'), ESM_CONSUMER);
     await writeFile(join(consumer, 'cjs-consumer.cjs'), CJS_CONSUMER);
+    await writeFile(join(consumer, 'no-otel-consumer.mjs'), NO_OTEL_CONSUMER);
     await writeFile(join(consumer, 'core-consumer.mjs'), CORE_CONSUMER);
     await writeFile(join(consumer, 'block-nest.mjs'), BLOCK_NEST);
   }, 240_000);
@@ -198,5 +218,24 @@ describe('the package as users install it', () => {
       timeout: 30_000,
     });
     expect(stdout).toContain(JSON.stringify({ value: [1, 2] }));
+  }, 60_000);
+
+  it('works without @opentelemetry/api installed, even when an SDK registered itself elsewhere', async () => {
+    const { stdout } = await run(process.execPath, ['no-otel-consumer.mjs'], {
+      cwd: join(work, 'consumer'),
+      timeout: 30_000,
+    });
+    expect(JSON.parse(stdout.trim())).toEqual({
+      resolved: 'ERR_MODULE_NOT_FOUND',
+      value: 1,
+      range: [
+        ['a', 1],
+        ['b', 2],
+      ],
+      rows: [
+        ['a', 1],
+        ['b', 2],
+      ],
+    });
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import { InvalidOptionsError } from '../../core/errors.js';
 import { supportsLeases, type LeaseCapable } from '../../core/lease.js';
 import { describeValue } from '../../core/describe-value.js';
 import { cachedKey } from './cache-key.js';
+import { recordCachedOutcome, recordCachedStoreError } from '../../telemetry/cached-telemetry.js';
 import { readTagVersions, sameVersions, tagRowKey, tagsOfCall } from './cache-tags.js';
 import { type CachedCall, type CachedMethod, flightKey } from './cached-call.js';
 import { DEFAULT_LEASE_TTL_MS } from './multi-instance-options.js';
@@ -47,6 +48,7 @@ export class CachedCaller {
         }
         if (cached.metadata.staleMs === undefined) {
           cached.state.counters.hits++;
+          recordCachedOutcome(cached.store, cached.id, 'hit');
           return hit;
         }
         return this.serveEnvelope({ cached, instance, original, args, key, generation }, hit);
@@ -64,9 +66,11 @@ export class CachedCaller {
     const { counters } = call.cached.state;
     if (Date.now() < stored.freshUntil) {
       counters.hits++;
+      recordCachedOutcome(call.cached.store, call.cached.id, 'hit');
       return stored.value;
     }
     counters.staleServed++;
+    recordCachedOutcome(call.cached.store, call.cached.id, 'stale');
     this.refresh(call);
     return stored.value;
   }
@@ -77,6 +81,7 @@ export class CachedCaller {
     const running = this.inFlight.get(id);
     if (running) {
       call.cached.state.counters.coalesced++;
+      recordCachedOutcome(call.cached.store, call.cached.id, 'coalesced');
       return running;
     }
     const flight = this.load(call, id).finally(() => {
@@ -97,6 +102,7 @@ export class CachedCaller {
     const shared = sharedLeases(store);
     const compute = (): Promise<unknown> => {
       state.counters.misses++;
+      recordCachedOutcome(store, cached.id, 'miss');
       return this.computeAndStore(call, id);
     };
     if (shared === undefined || !metadata.lockWaitMs) return compute();
@@ -228,6 +234,7 @@ export class CachedCaller {
   /** Logs and counts a failed store operation; the call goes on without the cache. */
   storeFailed(cached: CachedMethod, what: string, key: string, error: unknown): void {
     cached.state.counters.errors++;
+    recordCachedStoreError(cached.store, cached.id, error);
     this.logger.warn(
       `@Cached ${cached.id}: cache ${what} of ${JSON.stringify(key)} failed, calling through: ${errorMessage(error)}`,
     );

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InvalidArgumentError, InvalidOptionsError } from '../../core/errors.js';
 import { describeValue } from '../../core/describe-value.js';
+import { traceCachedCall } from '../../telemetry/cached-telemetry.js';
 import { KvStoreRegistry } from '../kv-store.registry.js';
 import { describeStore } from '../kv-store.tokens.js';
 import { cachedKey, cachedKeyPrefix } from './cache-key.js';
@@ -173,7 +174,8 @@ export class KvCacheService {
     metadata: CachedMethodMetadata,
   ): (...args: unknown[]) => Promise<unknown> {
     const cached = this.resolve(className, methodName, metadata);
-    return (...args: unknown[]) => this.caller.call(cached, instance, original, args);
+    const run = (args: unknown[]) => this.caller.call(cached, instance, original, args);
+    return (...args: unknown[]) => traceCachedCall(cached.store, cached.id, run, args);
   }
 
   private stateOf(id: string): MethodState {

@@ -1,0 +1,57 @@
+import { metrics, trace } from '@opentelemetry/api';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import { createStore, type KvStore } from '../../lib/index.js';
+import { sampleKey, sampleValue } from '../support/fixtures.js';
+import { interleavedSequentialRates, reportGroup } from '../support/measure.js';
+
+// argv: comma-separated subjects, quick. Subjects: 'telemetry off' (`telemetry: false`, no
+// instrumentation at all), 'API without SDK' (instrumented, @opentelemetry/api installed, nothing
+// registered) and 'SDK + no-op exporter' (a tracer and a meter provider registered; spans go to an
+// exporter that drops them, metrics are aggregated and never read). The SDK subject registers the
+// SDK for the whole process, so its case measures it against 'telemetry off' only.
+const [subjectList = 'API without SDK,telemetry off', quick = '0'] = process.argv.slice(2);
+const subjects = subjectList.split(',');
+
+/** An exporter that accepts every batch and does nothing with it. */
+const noopExporter: SpanExporter = {
+  export: (_spans, done) => done({ code: 0 }),
+  shutdown: () => Promise.resolve(),
+};
+
+/** A reader that never collects: the cost is the SDK's recording, not an export. */
+class IdleReader extends MetricReader {
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+if (subjects.includes('SDK + no-op exporter')) {
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(noopExporter)] }),
+  );
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [new IdleReader()] }));
+}
+
+const KEYS = 10_000;
+const keys = Array.from({ length: KEYS }, (_, i) => sampleKey(i));
+const stores: Record<string, KvStore> = {};
+const operations: Record<string, (i: number) => Promise<unknown>> = {};
+for (const subject of subjects) {
+  const store = createStore({ telemetry: subject !== 'telemetry off' });
+  for (let i = 0; i < KEYS; i++) await store.put(keys[i] as string, sampleValue(i));
+  stores[subject] = store;
+  operations[subject] = (i) => store.get(keys[i % KEYS] as string);
+}
+
+const count = quick === '1' ? 20_000 : 200_000;
+const rates = await interleavedSequentialRates(operations, count, quick === '1' ? 2 : 15);
+for (const store of Object.values(stores)) await store.close();
+reportGroup({ unit: 'ops/s', values: rates });

@@ -1,0 +1,23 @@
+import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
+import type { ResolvedRedisConfig } from './resolve-redis-options.js';
+
+/**
+ * Telemetry attributes of a Redis store. `server.address`/`server.port` only on a standalone
+ * server: behind Sentinel or in a cluster the server of an operation is not one configured address.
+ */
+export function redisTelemetryTarget(
+  config: ResolvedRedisConfig,
+  isReady: () => boolean,
+): TelemetryTarget {
+  const target: TelemetryTarget = {
+    namespace: String(config.db),
+    topology: config.topology,
+    isReady,
+  };
+  const [server] = config.addresses;
+  if (config.topology === 'standalone' && server !== undefined) {
+    target.serverAddress = server.host;
+    target.serverPort = server.port;
+  }
+  return target;
+}

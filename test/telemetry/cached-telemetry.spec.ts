@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { Cached, KvCacheService, KvStoreModule, type StoreOptions } from '../../lib/index.js';
+import { pointsOf, pointWith, startTestSdk, type TestSdk } from '../support/otel-harness.js';
+import { startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
+import { sleep } from '../support/sleep.js';
+
+/** A lookup that is slow enough for concurrent callers to overlap. */
+@Injectable()
+class ProfileService {
+  calls = 0;
+
+  @Cached(60)
+  async profile(id: number): Promise<{ id: number; name: string }> {
+    this.calls++;
+    await sleep(50);
+    if (id < 0) throw new Error('no such profile');
+    return { id, name: `user ${id}` };
+  }
+}
+
+/** A cached method that calls another one: each call gets its own span. */
+@Injectable()
+class PageService {
+  constructor(private readonly profiles: ProfileService) {}
+
+  @Cached({ ttl: 60, store: 'pages' })
+  async page(id: number): Promise<string> {
+    const profile = await this.profiles.profile(id);
+    return `<h1>${profile.name}</h1>`;
+  }
+}
+
+async function boot(store: StoreOptions, pages: StoreOptions): Promise<TestingModule> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [KvStoreModule.forRoot(store), KvStoreModule.forRoot({ ...pages, name: 'pages' })],
+    providers: [ProfileService, PageService],
+  }).compile();
+  await moduleRef.init();
+  return moduleRef;
+}
+
+function childrenOf(spans: ReadableSpan[], parent: ReadableSpan | undefined): string[] {
+  return spans
+    .filter((span) => span.parentSpanContext?.spanId === parent?.spanContext().spanId)
+    .map((span) => span.name);
+}
+
+function runCachedTelemetryCases(label: string, options: () => StoreOptions): void {
+  describe(`@Cached telemetry on the ${label} store`, () => {
+    let sdk: TestSdk;
+    let moduleRef: TestingModule | undefined;
+
+    beforeEach(() => {
+      sdk = startTestSdk();
+    });
+
+    afterEach(async () => {
+      await moduleRef?.close();
+      moduleRef = undefined;
+      await sdk.stop();
+    });
+
+    it('a miss, then a hit: each call has a span with its outcome, parenting its store spans', async () => {
+      moduleRef = await boot(options(), options());
+      const profiles = moduleRef.get(ProfileService);
+      await profiles.profile(1);
+      await profiles.profile(1);
+      const spans = sdk.spans();
+      const calls = spans.filter((span) => span.name === 'cached ProfileService.profile');
+      expect(calls.map((span) => span.attributes['kv.cached.outcome'])).toEqual(['miss', 'hit']);
+      expect(calls[0]?.attributes['kv.cached.method']).toBe('ProfileService.profile');
+      expect(childrenOf(spans, calls[0])).toEqual(['kv.get', 'kv.put']);
+      expect(childrenOf(spans, calls[1])).toEqual(['kv.get']);
+    });
+
+    it('concurrent callers of one key: one miss and coalesced calls, counted per method', async () => {
+      moduleRef = await boot(options(), options());
+      const profiles = moduleRef.get(ProfileService);
+      await Promise.all([profiles.profile(2), profiles.profile(2), profiles.profile(2)]);
+      await profiles.profile(2);
+      expect(profiles.calls).toBe(1);
+      const outcomes = sdk
+        .spans()
+        .filter((span) => span.name === 'cached ProfileService.profile')
+        .map((span) => span.attributes['kv.cached.outcome']);
+      expect(outcomes.sort()).toEqual(['coalesced', 'coalesced', 'hit', 'miss']);
+      const calls = pointsOf(await sdk.collect(), 'kv.cached.calls');
+      const count = (outcome: string) =>
+        pointWith(calls, {
+          'kv.cached.method': 'ProfileService.profile',
+          'kv.cached.outcome': outcome,
+          'kv.store.name': 'default',
+        })?.value;
+      expect([count('miss'), count('coalesced'), count('hit')]).toEqual([1, 2, 1]);
+      expect(moduleRef.get(KvCacheService).getCachedStats().methods).toEqual({
+        'ProfileService.profile': { hits: 1, misses: 1, coalesced: 2, errors: 0 },
+      });
+    });
+
+    it('a nested @Cached call is a child span of the outer one, with its own outcome', async () => {
+      moduleRef = await boot(options(), options());
+      await moduleRef.get(PageService).page(3);
+      const spans = sdk.spans();
+      const page = spans.find((span) => span.name === 'cached PageService.page');
+      const profile = spans.find((span) => span.name === 'cached ProfileService.profile');
+      expect(page?.attributes['kv.cached.outcome']).toBe('miss');
+      expect(profile?.attributes['kv.cached.outcome']).toBe('miss');
+      expect(childrenOf(spans, page)).toEqual([
+        'kv.get',
+        'cached ProfileService.profile',
+        'kv.put',
+      ]);
+      expect(page?.attributes['kv.store.name']).toBe('pages');
+      expect(profile?.attributes['kv.store.name']).toBe('default');
+    });
+
+    it('a method that rejects marks its span as failed with the error class', async () => {
+      moduleRef = await boot(options(), options());
+      await expect(moduleRef.get(ProfileService).profile(-1)).rejects.toThrow('no such profile');
+      const call = sdk.spans().find((span) => span.name === 'cached ProfileService.profile');
+      expect(call?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'Error' });
+      expect(call?.attributes['error.type']).toBe('Error');
+    });
+
+    it('telemetry: false on the module emits no @Cached or store telemetry for that store', async () => {
+      moduleRef = await boot({ ...options(), telemetry: false }, options());
+      const profiles = moduleRef.get(ProfileService);
+      await profiles.profile(4);
+      await profiles.profile(4);
+      // The other store ('pages') still reports, its boot-time ping for one.
+      expect(sdk.spans().filter((span) => span.attributes['kv.store.name'] !== 'pages')).toEqual(
+        [],
+      );
+      const collected = await sdk.collect();
+      expect(pointsOf(collected, 'kv.cached.calls')).toEqual([]);
+      expect(
+        pointsOf(collected, 'db.client.operation.duration').filter(
+          (point) => point.attributes['kv.store.name'] === 'default',
+        ),
+      ).toEqual([]);
+    });
+  });
+}
+
+runCachedTelemetryCases('memory', () => ({ type: 'memory' }));
+
+describe('on Redis', () => {
+  let redis: RedisProcess;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  runCachedTelemetryCases('redis', () => ({
+    type: 'redis',
+    port: redis.port,
+    keyPrefix: uniquePrefix('otel-cached'),
+  }));
+});

@@ -1,0 +1,7 @@
+import { runStoreTelemetryCases } from './store-telemetry.cases.js';
+
+runStoreTelemetryCases(
+  'memory',
+  () => ({ type: 'memory' }),
+  () => ({}),
+);

@@ -1,29 +1,50 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { casesFor, type CaseSpec } from './support/cases.js';
-import type { GroupMeasurement, Measurement } from './support/measure.js';
-import { mediansOf, pairedRatio, type RunResults, type Samples } from './support/results.js';
-import { TARGETS } from './support/targets.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBenchRedis, type BenchRedis } from './support/bench-redis.js';
+import { renderChart, type ChartTarget, type RangeSeries } from './support/chart.js';
+import type { CaseModule, Job, RoundsReport } from './support/job.js';
+import { median } from './support/measure.js';
+import { formatFigure, renderMarkdown } from './support/report.js';
+import { figureOf, type RunResults } from './support/results.js';
+import { subjectVersions } from './support/versions.js';
 
 const quick = process.argv.includes('--quick');
-// --only=memory,cached-hit-memory runs the cases whose id starts with one of the prefixes.
+// --only=memory-put,cached-hit runs the jobs that have a row whose id starts with a prefix.
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-const repetitions = quick ? 1 : 3;
 const here = dirname(fileURLToPath(import.meta.url));
 // Compiled to .tmp/bench/bench; results are written next to the sources.
 const sourceDir = join(here, '..', '..', '..', 'bench');
 
-/** Runs a case script in a fresh process and returns the JSON line it printed last. */
-function runScript(spec: CaseSpec, subjectArg: string, env: NodeJS.ProcessEnv): Promise<unknown> {
-  const script = join(here, 'cases', `${spec.script}.js`);
-  const args = [...(spec.nodeFlags ?? []), script, subjectArg, ...spec.args, quick ? '1' : '0'];
+/** Every bench/cases/*.case.ts, in their `order`. */
+async function loadCases(): Promise<CaseModule[]> {
+  const files = readdirSync(join(here, 'cases')).filter((f) => f.endsWith('.case.js'));
+  const modules = await Promise.all(
+    files.sort().map(async (file) => {
+      const loaded = (await import(pathToFileURL(join(here, 'cases', file)).href)) as {
+        default: CaseModule;
+      };
+      return loaded.default;
+    }),
+  );
+  return modules.sort((a, b) => (a.order ?? 100) - (b.order ?? 100));
+}
+
+/** Runs a job's script in a fresh process and returns the rounds it printed last. */
+function runJob(job: Job, env: NodeJS.ProcessEnv): Promise<RoundsReport> {
+  const script = join(here, 'cases', `${job.script}.js`);
+  const args = [
+    ...(job.nodeFlags ?? []),
+    script,
+    job.subjects.join(','),
+    ...job.args,
+    quick ? '1' : '0',
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -31,89 +52,67 @@ function runScript(spec: CaseSpec, subjectArg: string, env: NodeJS.ProcessEnv): 
     child.on('error', reject);
     child.on('exit', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`${spec.id}/${subjectArg} exited with ${code}`));
+      if (code !== 0)
+        return reject(new Error(`${job.script} ${job.args.join(' ')} exited with ${code}`));
       try {
-        resolve(JSON.parse(line));
+        resolve(JSON.parse(line) as RoundsReport);
       } catch (error) {
-        reject(
-          new Error(`${spec.id}/${subjectArg} printed no measurement: ${out}`, { cause: error }),
-        );
+        reject(new Error(`${job.script} printed no measurement: ${out}`, { cause: error }));
       }
     });
   });
 }
 
-/** One repetition of a case: subject -> figure, from one process per subject or one for all. */
-async function runRepetition(
-  spec: CaseSpec,
-  subjects: readonly string[],
-  env: NodeJS.ProcessEnv,
-): Promise<Record<string, number>> {
-  if (spec.together) {
-    const group = (await runScript(spec, subjects.join(','), env)) as GroupMeasurement;
-    return group.values;
-  }
-  const [subject] = subjects;
-  const measurement = (await runScript(spec, subject as string, env)) as Measurement;
-  return { [subject as string]: measurement.value };
-}
-
-function format(value: number, unit: string): string {
-  if (unit === 'ops/s') return `${Math.round(value).toLocaleString('en-US')} ops/s`;
-  if (unit === 'ms') return `${value < 1 ? value.toFixed(4) : value.toFixed(1)} ms`;
-  return `${Math.round(value)} B/key`;
-}
-
-/** How many times better ours is than a peer, from ours / peer (> 1: ours is better). */
-function advantage(oursOverPeer: number, unit: string): number {
-  return unit === 'ops/s' ? oursOverPeer : 1 / oursOverPeer;
-}
-
 async function main(): Promise<void> {
-  const cases = casesFor(quick).filter(
-    (spec) => !only || only.some((prefix) => spec.id.startsWith(prefix)),
-  );
+  const cases = await loadCases();
+  const jobs = cases
+    .flatMap((c) => c.jobs(quick))
+    .filter((job) => !only || job.rows.some((row) => only.some((p) => row.id.startsWith(p))));
   let redis: BenchRedis | undefined;
-  if (cases.some((spec) => spec.redis)) redis = await startBenchRedis();
+  if (jobs.some((job) => job.redis)) redis = await startBenchRedis();
   const env = { ...process.env, BENCH_REDIS_PORT: String(redis?.port ?? '') };
-  const samples: Samples = {};
+  const results: RunResults = { rows: {} };
   const failures: string[] = [];
   const started = Date.now();
   try {
-    let done = 0;
-    const total = cases.reduce((n, spec) => n + spec.subjects.length * repetitions, 0);
-    for (const spec of cases) {
-      const values = Object.fromEntries(spec.subjects.map((subject) => [subject, [] as number[]]));
-      samples[spec.id] = values;
-      // Repetitions go round the subjects (A B C, A B C, ...) rather than A A A, B B B: a slow
-      // spell of this shared machine then lands on every subject instead of skewing one ratio.
+    for (const row of jobs.flatMap((job) => job.rows.map((r) => ({ row: r, job })))) {
+      results.rows[row.row.id] = {
+        ...row.row,
+        subjects: row.job.subjects,
+        samples: Object.fromEntries(row.job.subjects.map((s) => [s, [] as number[][]])),
+      };
+    }
+    for (const [n, job] of jobs.entries()) {
+      const repetitions = quick ? 1 : (job.repetitions ?? 1);
       for (let r = 0; r < repetitions; r++) {
-        const runs = spec.together ? [spec.subjects] : spec.subjects.map((subject) => [subject]);
-        for (const subjects of runs) {
-          done += subjects.length;
-          try {
-            const measured = await runRepetition(spec, subjects, env);
-            for (const subject of subjects) {
-              const value = measured[subject] ?? Number.NaN;
-              values[subject]?.push(value);
-              process.stderr.write(
-                `[${done}/${total}] ${spec.id} ${subject}: ${format(value, spec.unit)}\n`,
-              );
+        const label = `[${n + 1}/${jobs.length}] ${job.script} ${job.args.join(' ')} (${r + 1}/${repetitions})`;
+        try {
+          const report = await runJob(job, env);
+          for (const row of job.rows) {
+            const measured = report.rows[row.id] ?? {};
+            for (const subject of job.subjects) {
+              results.rows[row.id]?.samples[subject]?.push(measured[subject] ?? []);
             }
-          } catch (error) {
-            for (const subject of subjects) values[subject]?.push(Number.NaN);
-            // One broken case must not throw away the figures of every other case.
-            failures.push(`${spec.id} / ${subjects.join(', ')}: ${(error as Error).message}`);
-            process.stderr.write(`[${done}/${total}] ${spec.id} ${subjects.join(', ')}: FAILED\n`);
+            const oursRounds = (measured[job.subjects[0] as string] ?? []).filter(Number.isFinite);
+            const ours = oursRounds.length > 0 ? formatFigure(median(oursRounds), row.unit) : '-';
+            process.stderr.write(`${label} ${row.id}: kv-store ${ours}\n`);
           }
+        } catch (error) {
+          // One broken job must not throw away the figures of every other job.
+          failures.push(`${label}: ${(error as Error).message}`);
+          process.stderr.write(`${label}: FAILED\n`);
         }
       }
     }
   } finally {
     await redis?.stop();
   }
-  const results: RunResults = { figures: mediansOf(samples), samples };
-  const { figures } = results;
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const outcomes: ChartTarget[] = [];
+  for (const target of cases.flatMap((c) => c.targets)) {
+    const outcome = target.check(results);
+    if (outcome) outcomes.push({ description: target.description, ...outcome });
+  }
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
@@ -122,77 +121,62 @@ async function main(): Promise<void> {
     redis: redis?.version ?? 'not used',
     date: new Date().toISOString(),
     mode: quick ? 'quick (smoke run, figures not meaningful)' : 'full',
-    repetitions,
-    seconds: Math.round((Date.now() - started) / 1000),
+    seconds,
   };
-  const lines: string[] = [
-    '# Benchmark results',
-    '',
-    `Generated by \`npm run bench${quick ? ' -- --quick' : ''}\`. Each figure is the median over ${repetitions} fresh process(es), each the median of several rounds after a warm-up. Repetitions go round the subjects, and each ratio is the median of the ratios within one repetition, where the subjects ran back to back.`,
-    '',
-    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; Redis ${machine.redis}; ${machine.date}; ${machine.seconds} s.`,
-    '',
-    '## Targets',
-    '',
-    '| target | measured | met |',
-    '| --- | --- | --- |',
-  ];
-  let missed = 0;
-  for (const target of TARGETS) {
-    const outcome = target.check(results);
-    if (!outcome) continue;
-    if (!outcome.met) missed++;
-    lines.push(
-      `| ${target.description} | ${outcome.measured} | ${outcome.met ? 'yes' : '**no**'} |`,
-    );
-  }
-  if (missed > 0) {
-    lines.push(
-      '',
-      'Why targets are missed, with the measurements that show it: docs/benchmarks.md.',
-    );
-  }
-  for (const spec of cases) {
-    const row = figures[spec.id] as Record<string, number>;
-    const ours = spec.subjects[0] as string;
-    lines.push(
-      '',
-      `## ${spec.title}`,
-      '',
-      ...(spec.together
-        ? [
-            'Every subject measured in each process, in rounds of calls that go round the subjects.',
-            '',
-          ]
-        : []),
-      '| subject | median | ours vs it |',
-      '| --- | --- | --- |',
-    );
-    for (const subject of spec.subjects) {
-      const value = row[subject];
-      if (value === undefined) {
-        lines.push(`| ${subject} | failed | |`);
-        continue;
-      }
-      const paired = subject === ours ? undefined : pairedRatio(results, spec.id, ours, subject);
-      const ratio = paired === undefined ? '' : `${advantage(paired, spec.unit).toFixed(2)}x`;
-      lines.push(`| ${subject} | ${format(value, spec.unit)} | ${ratio} |`);
+  const versions = subjectVersions();
+  const missed = outcomes.filter((o) => Number.isFinite(o.threshold) && !o.met).length;
+  const machineLine = `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, shared with other jobs; Node ${machine.node}; Redis ${machine.redis} (the benchmark's own server); ${machine.date}; ${seconds} s.`;
+  const notes =
+    missed > 0
+      ? [
+          'Targets missed, and the measurements that show why: docs/benchmarks.md (the figures there come from `bench/limits/` scripts).',
+        ]
+      : [];
+  const command = `npm run bench${quick ? ' -- --quick' : ''}${only ? ` -- --only=${only.join(',')}` : ''}`;
+  const markdown = renderMarkdown(
+    { command, machine: machineLine, versions, notes },
+    results,
+    outcomes,
+    failures,
+  );
+  const series: RangeSeries[] = [];
+  for (const [backend, peer] of [
+    ['memory', 'map-filter'],
+    ['redis', 'scan-listing'],
+  ] as const) {
+    for (const subject of ['kv-store', peer]) {
+      const points = Object.values(results.rows)
+        .filter((row) => row.id.startsWith(`${backend}-range-`))
+        .map((row) => ({
+          size: Number(row.id.slice(`${backend}-range-`.length)),
+          ms: figureOf(results, row.id, subject),
+        }))
+        .filter((p): p is { size: number; ms: number } => p.ms !== undefined);
+      if (points.length > 0) series.push({ label: `${backend}: ${subject}`, points });
     }
   }
-  lines.push(
-    '',
-    '"ours vs it" above 1 means nestjs-kv-store is better (faster, or fewer bytes). lru-cache and cache-manager keep object references (callers can mutate cached values), so they do less work than a store that isolates values by serializing.',
-    '',
+  const svg = renderChart(
+    outcomes,
+    series,
+    `nestjs-kv-store benchmark, ${machine.date.slice(0, 10)}, ${machine.mode}`,
   );
-  const suffix = quick ? '.quick' : '';
-  if (failures.length > 0)
-    lines.push('## Failed measurements', '', ...failures.map((f) => `- ${f}`), '');
-  writeFileSync(join(sourceDir, `RESULTS${suffix}.md`), lines.join('\n'));
+  const suffix = quick || only ? '.quick' : '';
+  writeFileSync(
+    join(sourceDir, `RESULTS${suffix}.md`),
+    markdown.replace('(results.svg)', `(results${suffix}.svg)`),
+  );
+  writeFileSync(join(sourceDir, `results${suffix}.svg`), svg);
   writeFileSync(
     join(sourceDir, `results${suffix}.json`),
-    `${JSON.stringify({ machine, figures, samples }, null, 2)}\n`,
+    `${JSON.stringify({ machine, versions, targets: outcomes, rows: results.rows }, null, 2)}\n`,
   );
-  process.stderr.write(`Wrote bench/RESULTS${suffix}.md and bench/results${suffix}.json\n`);
+  for (const o of outcomes) {
+    const met = Number.isFinite(o.threshold) ? (o.met ? 'met' : 'MISSED') : 'reported';
+    process.stderr.write(`${met.padEnd(8)} ${o.description}: ${o.measured}\n`);
+  }
+  process.stderr.write(
+    `Wrote bench/RESULTS${suffix}.md, results${suffix}.json and results${suffix}.svg in ${seconds} s\n`,
+  );
   if (failures.length > 0) {
     process.stderr.write(`${failures.length} measurement(s) failed:\n${failures.join('\n')}\n`);
     process.exitCode = 1;

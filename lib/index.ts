@@ -37,6 +37,11 @@ export type {
   RedisStoreOptions,
 } from './redis/redis-store-options.js';
 export type { RedisTopology } from './redis/resolve-redis-options.js';
+export type {
+  NearCacheOptions,
+  NearCacheTrackingMode,
+} from './redis/near-cache/near-cache-options.js';
+export type { NearCacheStats } from './redis/near-cache/near-cache.js';
 export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
 export {
   kvStoreOptionsFromEnv,

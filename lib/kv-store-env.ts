@@ -20,6 +20,8 @@ export const KV_STORE_ENV = {
   serializer: 'KV_SERIALIZER',
   /** Least-recently-used bound of the memory store (default: unbounded). */
   maxEntries: 'KV_MAX_ENTRIES',
+  /** Positive integer: turns on the Redis store's near cache with this bound (default off). */
+  nearCacheMaxEntries: 'KV_NEAR_CACHE_MAX_ENTRIES',
 } as const;
 
 /**
@@ -44,11 +46,19 @@ export type KvStoreEnvOptions =
   | ({
       /** The Redis store. */
       type: 'redis';
-    } & Pick<RedisStoreOptions, 'url' | 'timeout' | 'keyPrefix' | 'defaultTtl' | 'serializer'>);
+    } & Pick<
+      RedisStoreOptions,
+      'url' | 'timeout' | 'keyPrefix' | 'defaultTtl' | 'serializer' | 'nearCache'
+    >);
 
 const TYPES = ['memory', 'redis'] as const;
 const SERIALIZERS: readonly SerializerName[] = ['json', 'rich', 'pickle'];
-const REDIS_ONLY = [KV_STORE_ENV.redisUrl, KV_STORE_ENV.redisTimeout, KV_STORE_ENV.keyPrefix];
+const REDIS_ONLY = [
+  KV_STORE_ENV.redisUrl,
+  KV_STORE_ENV.redisTimeout,
+  KV_STORE_ENV.keyPrefix,
+  KV_STORE_ENV.nearCacheMaxEntries,
+];
 const MEMORY_ONLY = [KV_STORE_ENV.maxEntries];
 
 /**
@@ -63,6 +73,7 @@ const MEMORY_ONLY = [KV_STORE_ENV.maxEntries];
  * | `KV_DEFAULT_TTL` | seconds > 0 for writes without a TTL (default: never expire) | both |
  * | `KV_SERIALIZER` | `json` (default), `rich` or `pickle` (alias of `rich`) | both |
  * | `KV_MAX_ENTRIES` | positive integer, LRU bound (default unbounded) | memory |
+ * | `KV_NEAR_CACHE_MAX_ENTRIES` | positive integer: turns the near cache on with this bound (default off) | redis |
  *
  * A malformed value, or a variable of the other backend than `KV_STORE_TYPE`, throws
  * `InvalidOptionsError` naming the variable and the accepted values (never echoing a URL, which
@@ -93,12 +104,14 @@ export function kvStoreOptionsFromEnv(env: KvStoreEnvSource = process.env): KvSt
         '(redis://[user[:password]@]host[:port][/db]); the value is not shown as it may hold a password',
     );
   }
+  const nearCacheMaxEntries = readPositiveInteger(read, KV_STORE_ENV.nearCacheMaxEntries);
   return withoutUndefined({
     type,
     ...common,
     url,
     timeout: readSeconds(read, KV_STORE_ENV.redisTimeout),
     keyPrefix: read(KV_STORE_ENV.keyPrefix),
+    nearCache: nearCacheMaxEntries === undefined ? undefined : { maxEntries: nearCacheMaxEntries },
   });
 }
 

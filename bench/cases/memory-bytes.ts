@@ -1,10 +1,10 @@
 import { MemoryStore } from '../../lib/index.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
-import { report } from '../support/measure.js';
+import { interleavedRounds, reportRounds, scriptArgs } from '../support/measure.js';
 
-// argv: subject ('kv-store' | 'map+json'), quick. Needs node --expose-gc.
-const [subjectName = 'kv-store', quick = '0'] = process.argv.slice(2);
-const size = quick === '1' ? 20_000 : 200_000;
+// argv: subjects ('kv-store', 'map+json'), quick. Row: memory-bytes. Needs node --expose-gc.
+const { subjects, quick } = scriptArgs();
+const size = quick ? 5_000 : 100_000;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
@@ -15,17 +15,25 @@ function heapUsed(): number {
 }
 
 // Keys and values are made during the fill; the temporary objects are garbage by the measurement.
-const before = heapUsed();
-let holder: unknown;
-if (subjectName === 'kv-store') {
-  const store = new MemoryStore();
-  for (let i = 0; i < size; i++) await store.put(sampleKey(i), sampleValue(i));
-  holder = store;
-} else {
-  const map = new Map<string, string>();
-  for (let i = 0; i < size; i++) map.set(sampleKey(i), JSON.stringify(sampleValue(i)));
-  holder = map;
+async function bytesPerKey(subject: string): Promise<number> {
+  const before = heapUsed();
+  let holder: MemoryStore | Map<string, string>;
+  if (subject === 'kv-store') {
+    const store = new MemoryStore();
+    for (let i = 0; i < size; i++) await store.put(sampleKey(i), sampleValue(i));
+    holder = store;
+  } else {
+    const map = new Map<string, string>();
+    for (let i = 0; i < size; i++) map.set(sampleKey(i), JSON.stringify(sampleValue(i)));
+    holder = map;
+  }
+  const after = heapUsed();
+  if (holder instanceof MemoryStore) await holder.close();
+  else holder.clear();
+  return (after - before) / size;
 }
-const after = heapUsed();
-report({ value: (after - before) / size, unit: 'bytes/key' });
-if (holder === undefined) throw new Error('unreachable');
+
+const rows = await interleavedRounds(subjects, 1, async (subject) => ({
+  'memory-bytes': await bytesPerKey(subject),
+}));
+reportRounds(rows);

@@ -1,22 +1,54 @@
-import { MEMORY_SUBJECTS } from '../support/memory-subjects.js';
-import { sampleKey, sampleValue } from '../support/fixtures.js';
-import { report, sequentialRate } from '../support/measure.js';
+import { MEMORY_SUBJECTS, type MemorySubject } from '../support/memory-subjects.js';
+import { sampleKey, sampleValue, shuffledIndexes } from '../support/fixtures.js';
+import { interleavedRounds, reportRounds, scriptArgs, sequentialRate } from '../support/measure.js';
 
-// argv: subject, 'get' | 'put', quick ('1' or '0')
-const [subjectName = 'kv-store', op = 'get', quick = '0'] = process.argv.slice(2);
-const factory = MEMORY_SUBJECTS[subjectName];
-if (!factory) throw new Error(`unknown memory subject ${subjectName}`);
+// argv: subjects, store size, quick. Rows: memory-put-new-<size>, memory-put-overwrite-<size>,
+// memory-get-<size>, all one awaited call at a time.
+//
+// Each subject holds `size - batch` keys, written in a random order. A round then times `batch`
+// puts of keys it does not hold (the store grows to `size`), `batch` overwrites and `batch` gets
+// of keys it holds, and deletes the new keys again, untimed, for the next round.
+const { subjects: names, args, quick } = scriptArgs();
+const size = Number(args[0]);
+const batch = Math.min(quick ? 1_000 : 10_000, Math.floor(size / 5));
+const order = shuffledIndexes(size);
+const keys = order.map((i) => sampleKey(i));
+const values = order.map((i) => sampleValue(i));
+const held = size - batch;
 
-const KEYS = 10_000;
-const count = quick === '1' ? 20_000 : 200_000;
-const subject = factory();
-const values = Array.from({ length: KEYS }, (_, i) => sampleValue(i));
-const keys = Array.from({ length: KEYS }, (_, i) => sampleKey(i));
-for (let i = 0; i < KEYS; i++) await subject.put(keys[i] as string, values[i]);
+const subjects = new Map<string, MemorySubject>();
+for (const name of names) {
+  const factory = MEMORY_SUBJECTS[name];
+  if (!factory) throw new Error(`unknown memory subject ${name}`);
+  const subject = factory();
+  for (let start = 0; start < held; start += 10_000) {
+    const entries: Array<[string, unknown]> = [];
+    for (let i = start; i < Math.min(held, start + 10_000); i++)
+      entries.push([keys[i] as string, values[i]]);
+    await subject.fill(entries);
+  }
+  subjects.set(name, subject);
+}
 
-const rate =
-  op === 'put'
-    ? await sequentialRate(count, 3, (i) => subject.put(keys[i % KEYS] as string, values[i % KEYS]))
-    : await sequentialRate(count, 3, (i) => subject.get(keys[i % KEYS] as string));
-await subject.close();
-report({ value: rate, unit: 'ops/s' });
+let offset = 0;
+const rows = await interleavedRounds(names, quick ? 1 : size > 100_000 ? 5 : 7, async (name) => {
+  const subject = subjects.get(name) as MemorySubject;
+  // A different slice of the held keys each round, so no round reads what the last one warmed.
+  offset = (offset + batch) % (held - batch + 1);
+  const start = offset;
+  const putNew = await sequentialRate(batch, (i) =>
+    subject.put(keys[held + i] as string, values[held + i]),
+  );
+  const overwrite = await sequentialRate(batch, (i) =>
+    subject.put(keys[start + i] as string, values[start + i]),
+  );
+  const get = await sequentialRate(batch, (i) => subject.get(keys[start + i] as string));
+  await subject.drop(keys.slice(held));
+  return {
+    [`memory-put-new-${size}`]: putNew,
+    [`memory-put-overwrite-${size}`]: overwrite,
+    [`memory-get-${size}`]: get,
+  };
+});
+for (const subject of subjects.values()) await subject.close();
+reportRounds(rows);

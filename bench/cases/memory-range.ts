@@ -1,43 +1,69 @@
 import { MemoryStore } from '../../lib/index.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
-import { medianMs, report } from '../support/measure.js';
+import { interleavedRounds, medianMs, reportRounds, scriptArgs } from '../support/measure.js';
 
-// argv: subject ('kv-store' | 'map-filter'), total keys, quick
-const [subjectName = 'kv-store', sizeText = '10000', quick = '0'] = process.argv.slice(2);
-const size = Number(sizeText);
+// argv: subjects ('kv-store', 'map-filter'), store sizes (comma-separated), quick.
+// Rows: memory-range-<size>. Every size lives in this one process and each round measures all of
+// them back to back, so "time at 1M / time at 10k" is a paired ratio, not two medians taken
+// minutes apart.
+const { subjects, args, quick } = scriptArgs();
+const sizes = (args[0] as string).split(',').map(Number);
 const RANGE = 100;
 let seed = 42;
 const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-const startOf = (): number => Math.floor(random() * (size - RANGE));
+const startIn = (size: number): number => Math.floor(random() * (size - RANGE));
 
-if (subjectName === 'kv-store') {
-  const store = new MemoryStore();
-  const batch: Array<[string, unknown]> = [];
-  for (let i = 0; i < size; i++) {
-    batch.push([sampleKey(i), sampleValue(i)]);
-    if (batch.length === 10_000) await store.putMany(batch.splice(0));
+const stores = new Map<number, MemoryStore>();
+const maps = new Map<number, Map<string, string>>();
+for (const size of sizes) {
+  if (subjects.includes('kv-store')) {
+    const store = new MemoryStore();
+    for (let start = 0; start < size; start += 10_000) {
+      const entries: Array<[string, unknown]> = [];
+      for (let i = start; i < Math.min(size, start + 10_000); i++)
+        entries.push([sampleKey(i), sampleValue(i)]);
+      await store.putMany(entries);
+    }
+    stores.set(size, store);
   }
-  await store.putMany(batch);
-  const ms = await medianMs(quick === '1' ? 20 : 300, 50, async () => {
-    const start = startOf();
-    const rows = await store.rangeGet(sampleKey(start), sampleKey(start + RANGE));
-    if (rows.length !== RANGE) throw new Error(`expected ${RANGE} rows, got ${rows.length}`);
-  });
-  await store.close();
-  report({ value: ms, unit: 'ms' });
-} else {
-  // What a store without an ordered index must do: filter every key, sort, slice.
-  const map = new Map<string, string>();
-  for (let i = 0; i < size; i++) map.set(sampleKey(i), JSON.stringify(sampleValue(i)));
-  const ms = await medianMs(quick === '1' ? 2 : 5, 1, async () => {
-    const start = startOf();
-    const low = sampleKey(start);
-    const high = sampleKey(start + RANGE);
-    const rows = [...map.keys()]
-      .filter((k) => k >= low && k < high)
-      .sort()
-      .map((k) => [k, JSON.parse(map.get(k) as string) as unknown]);
-    if (rows.length !== RANGE) throw new Error(`expected ${RANGE} rows, got ${rows.length}`);
-  });
-  report({ value: ms, unit: 'ms' });
+  if (subjects.includes('map-filter')) {
+    const map = new Map<string, string>();
+    for (let i = 0; i < size; i++) map.set(sampleKey(i), JSON.stringify(sampleValue(i)));
+    maps.set(size, map);
+  }
 }
+
+async function kvStoreRange(size: number): Promise<void> {
+  const start = startIn(size);
+  const rows = await (stores.get(size) as MemoryStore).rangeGet(
+    sampleKey(start),
+    sampleKey(start + RANGE),
+  );
+  if (rows.length !== RANGE) throw new Error(`expected ${RANGE} rows, got ${rows.length}`);
+}
+
+// What a store without an ordered index must do: filter every key, sort, slice.
+async function mapFilterRange(size: number): Promise<void> {
+  const map = maps.get(size) as Map<string, string>;
+  const start = startIn(size);
+  const low = sampleKey(start);
+  const high = sampleKey(start + RANGE);
+  const rows = [...map.keys()]
+    .filter((k) => k >= low && k < high)
+    .sort()
+    .map((k) => [k, JSON.parse(map.get(k) as string) as unknown]);
+  if (rows.length !== RANGE) throw new Error(`expected ${RANGE} rows, got ${rows.length}`);
+}
+
+const rows = await interleavedRounds(subjects, quick ? 1 : 9, async (subject) => {
+  const figures: Record<string, number> = {};
+  for (const size of sizes) {
+    figures[`memory-range-${size}`] =
+      subject === 'kv-store'
+        ? await medianMs(quick ? 20 : 200, () => kvStoreRange(size))
+        : await medianMs(1, () => mapFilterRange(size));
+  }
+  return figures;
+});
+for (const store of stores.values()) await store.close();
+reportRounds(rows);

@@ -1,13 +1,12 @@
 import { Redis } from 'ioredis';
 import { createStore } from '../../lib/index.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
-import { report } from '../support/measure.js';
+import { interleavedRounds, reportRounds, scriptArgs } from '../support/measure.js';
 
-// argv: subject ('kv-store' | 'plain SET'), quick. Measures INFO used_memory per key.
-const [subjectName = 'kv-store', quick = '0'] = process.argv.slice(2);
+// argv: subjects ('kv-store', 'plain SET'), quick. Row: redis-bytes (INFO used_memory per key).
+const { subjects, quick } = scriptArgs();
 const port = Number(process.env.BENCH_REDIS_PORT);
-const size = quick === '1' ? 10_000 : 100_000;
-const prefix = `bytes-${subjectName === 'kv-store' ? 'store' : 'plain'}:`;
+const size = quick ? 2_000 : 100_000;
 const admin = new Redis({ port, host: '127.0.0.1' });
 
 async function usedMemory(): Promise<number> {
@@ -15,19 +14,21 @@ async function usedMemory(): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1]);
 }
 
-const before = await usedMemory();
-if (subjectName === 'kv-store') {
-  const store = createStore({ type: 'redis', host: '127.0.0.1', port, keyPrefix: prefix });
-  for (let start = 0; start < size; start += 1000) {
-    const batch: Array<[string, unknown]> = [];
-    for (let i = start; i < start + 1000; i++) batch.push([sampleKey(i), sampleValue(i)]);
-    await store.putMany(batch);
+async function bytesPerKey(subject: string): Promise<number> {
+  const prefix = `bytes-${subject === 'kv-store' ? 'store' : 'plain'}:`;
+  const before = await usedMemory();
+  if (subject === 'kv-store') {
+    const store = createStore({ type: 'redis', host: '127.0.0.1', port, keyPrefix: prefix });
+    for (let start = 0; start < size; start += 1000) {
+      const batch: Array<[string, unknown]> = [];
+      for (let i = start; i < start + 1000; i++) batch.push([sampleKey(i), sampleValue(i)]);
+      await store.putMany(batch);
+    }
+    const after = await usedMemory();
+    await store.clear();
+    await store.close();
+    return (after - before) / size;
   }
-  const after = await usedMemory();
-  await store.clear();
-  await store.close();
-  report({ value: (after - before) / size, unit: 'bytes/key' });
-} else {
   for (let start = 0; start < size; start += 1000) {
     const pipeline = admin.pipeline();
     for (let i = start; i < start + 1000; i++)
@@ -41,6 +42,11 @@ if (subjectName === 'kv-store') {
     cursor = next;
     if (keys.length) await admin.del(...keys);
   } while (cursor !== '0');
-  report({ value: (after - before) / size, unit: 'bytes/key' });
+  return (after - before) / size;
 }
+
+const rows = await interleavedRounds(subjects, 1, async (subject) => ({
+  'redis-bytes': await bytesPerKey(subject),
+}));
 await admin.quit();
+reportRounds(rows);

@@ -1,29 +1,54 @@
-import { REDIS_SUBJECTS } from '../support/redis-subjects.js';
+import { REDIS_SUBJECTS, type RedisSubject } from '../support/redis-subjects.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
-import { concurrentRate, report } from '../support/measure.js';
+import {
+  burstRate,
+  interleavedRounds,
+  reportRounds,
+  scriptArgs,
+  sequentialRate,
+  windowRate,
+} from '../support/measure.js';
 
-// argv: subject, 'get' | 'put', in-flight count, quick
-const [subjectName = 'kv-store', op = 'get', inFlightText = '1', quick = '0'] =
-  process.argv.slice(2);
-const factory = REDIS_SUBJECTS[subjectName];
-if (!factory) throw new Error(`unknown Redis subject ${subjectName}`);
-const inFlight = Number(inFlightText);
-
-const KEYS = 10_000;
-const subject = await factory(Number(process.env.BENCH_REDIS_PORT));
+// argv: subjects, 'get' | 'put', quick. Rows: redis-<op>-burst (1000 calls issued in one tick,
+// awaited together), redis-<op>-window (1000 workers, each awaiting its call and issuing the
+// next) and redis-<op>-sequential (one awaited at a time). Every subject is measured in this one
+// process, in rounds that go round them; each keeps its own keys.
+const { subjects: names, args, quick } = scriptArgs();
+const op = args[0] === 'put' ? 'put' : 'get';
+const port = Number(process.env.BENCH_REDIS_PORT);
+const IN_FLIGHT = 1000;
+const KEYS = quick ? 1_000 : 10_000;
 const keys = Array.from({ length: KEYS }, (_, i) => sampleKey(i));
 const values = Array.from({ length: KEYS }, (_, i) => sampleValue(i));
-for (let start = 0; start < KEYS; start += 500) {
-  await Promise.all(
-    keys.slice(start, start + 500).map((k, i) => subject.put(k, values[start + i])),
-  );
+const concurrentCount = quick ? 1_000 : 10_000;
+const sequentialCount = quick ? 50 : 1_000;
+
+const subjects = new Map<string, RedisSubject>();
+for (const [n, name] of names.entries()) {
+  const factory = REDIS_SUBJECTS[name];
+  if (!factory) throw new Error(`unknown Redis subject ${name}`);
+  const subject = await factory(port, `bench-${op}${n}:`);
+  // Every get reads a key the subject wrote; every put overwrites one.
+  await burstRate(KEYS, IN_FLIGHT, (i) => subject.put(keys[i] as string, values[i]));
+  subjects.set(name, subject);
 }
 
-const count = quick === '1' ? 2_000 : 60_000;
-const operation =
-  op === 'put'
-    ? (i: number) => subject.put(keys[i % KEYS] as string, values[i % KEYS])
-    : (i: number) => subject.get(keys[i % KEYS] as string);
-const rate = await concurrentRate(count, inFlight, 3, operation);
-await subject.close();
-report({ value: rate, unit: 'ops/s' });
+let offset = 0;
+const rows = await interleavedRounds(names, quick ? 1 : 7, async (name) => {
+  const subject = subjects.get(name) as RedisSubject;
+  offset = (offset + 997) % KEYS;
+  const call =
+    op === 'put'
+      ? (i: number) => {
+          const k = (offset + i) % KEYS;
+          return subject.put(keys[k] as string, values[k]);
+        }
+      : (i: number) => subject.get(keys[(offset + i) % KEYS] as string);
+  return {
+    [`redis-${op}-burst`]: await burstRate(concurrentCount, IN_FLIGHT, call),
+    [`redis-${op}-window`]: await windowRate(concurrentCount, IN_FLIGHT, call),
+    [`redis-${op}-sequential`]: await sequentialRate(sequentialCount, call),
+  };
+});
+for (const subject of subjects.values()) await subject.close();
+reportRounds(rows);

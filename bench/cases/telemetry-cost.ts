@@ -7,15 +7,15 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { createStore, type KvStore } from '../../lib/index.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
-import { interleavedSequentialRates, reportGroup } from '../support/measure.js';
+import { interleavedRounds, reportRounds, scriptArgs, sequentialRate } from '../support/measure.js';
 
-// argv: comma-separated subjects, quick. Subjects: 'telemetry off' (`telemetry: false`, no
+// argv: comma-separated subjects, row id, quick. Subjects: 'telemetry off' (`telemetry: false`, no
 // instrumentation at all), 'API without SDK' (instrumented, @opentelemetry/api installed, nothing
 // registered) and 'SDK + no-op exporter' (a tracer and a meter provider registered; spans go to an
 // exporter that drops them, metrics are aggregated and never read). The SDK subject registers the
 // SDK for the whole process, so its case measures it against 'telemetry off' only.
-const [subjectList = 'API without SDK,telemetry off', quick = '0'] = process.argv.slice(2);
-const subjects = subjectList.split(',');
+const { subjects, args, quick } = scriptArgs();
+const rowId = args[0] as string;
 
 /** An exporter that accepts every batch and does nothing with it. */
 const noopExporter: SpanExporter = {
@@ -51,7 +51,9 @@ for (const subject of subjects) {
   operations[subject] = (i) => store.get(keys[i % KEYS] as string);
 }
 
-const count = quick === '1' ? 20_000 : 200_000;
-const rates = await interleavedSequentialRates(operations, count, quick === '1' ? 2 : 15);
+const count = quick ? 20_000 : 200_000;
+const rows = await interleavedRounds(subjects, quick ? 1 : 15, async (subject) => ({
+  [rowId]: await sequentialRate(count, operations[subject] as (i: number) => Promise<unknown>),
+}));
 for (const store of Object.values(stores)) await store.close();
-reportGroup({ unit: 'ops/s', values: rates });
+reportRounds(rows);

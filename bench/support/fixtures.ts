@@ -15,3 +15,18 @@ export function sampleValue(i: number): Record<string, unknown> {
 export function sampleKey(i: number): string {
   return `item:${String(i).padStart(8, '0')}`;
 }
+
+/**
+ * 0 .. count-1 in a fixed pseudo-random order: new keys arrive unsorted, as session ids or a
+ * crawler's discovered URLs do, rather than in the order a B+ tree appends fastest.
+ */
+export function shuffledIndexes(count: number, seed = 42): number[] {
+  const order = Array.from({ length: count }, (_, i) => i);
+  let state = seed;
+  for (let i = count - 1; i > 0; i--) {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    const j = Math.floor((state / 2 ** 31) * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order;
+}

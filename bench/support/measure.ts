@@ -1,16 +1,4 @@
-/** One measured figure printed by a case process as a JSON line on stdout. */
-export interface Measurement {
-  /** Higher is better for ops/s; lower is better for ms and bytes. */
-  value: number;
-  unit: 'ops/s' | 'ms' | 'bytes/key';
-}
-
-/** The figures of several subjects measured together in one process, printed as one JSON line. */
-export interface GroupMeasurement {
-  unit: Measurement['unit'];
-  /** Subject name -> figure. */
-  values: Record<string, number>;
-}
+import type { RoundsReport } from './job.js';
 
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
@@ -21,102 +9,107 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/**
- * Runs `op(i)` for i in [0, count) one awaited call at a time, `rounds` times after one warm-up
- * round, and returns the median rate in operations per second.
- */
-export async function sequentialRate(
-  count: number,
-  rounds: number,
-  op: (i: number) => Promise<unknown>,
-): Promise<number> {
-  const rates: number[] = [];
-  for (let round = 0; round <= rounds; round++) {
-    const rate = await oneRoundRate(count, op);
-    if (round > 0) rates.push(rate);
-  }
-  return median(rates);
+/** Seconds elapsed since `started` (from process.hrtime.bigint()). */
+export function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 /** Rate in operations per second of `count` calls of `op(i)`, one awaited at a time. */
-async function oneRoundRate(count: number, op: (i: number) => Promise<unknown>): Promise<number> {
+export async function sequentialRate(
+  count: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<number> {
   const started = process.hrtime.bigint();
   for (let i = 0; i < count; i++) await op(i);
-  return count / (Number(process.hrtime.bigint() - started) / 1e9);
+  return count / secondsSince(started);
 }
 
 /**
- * Runs `count` calls of `op(i)` keeping `inFlight` of them pending at once, `rounds` times after
- * one warm-up round, and returns the median rate in operations per second.
+ * Rate of `count` calls issued in bursts of `burst` calls in one tick, each burst awaited
+ * together before the next (a hand-written fan-out, a batch job).
  */
-export async function concurrentRate(
+export async function burstRate(
   count: number,
-  inFlight: number,
-  rounds: number,
+  burst: number,
   op: (i: number) => Promise<unknown>,
 ): Promise<number> {
-  const rates: number[] = [];
-  for (let round = 0; round <= rounds; round++) {
-    const started = process.hrtime.bigint();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < count) await op(next++);
-    };
-    await Promise.all(Array.from({ length: inFlight }, worker));
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    if (round > 0) rates.push(count / seconds);
+  const started = process.hrtime.bigint();
+  const calls: Array<Promise<unknown>> = new Array<Promise<unknown>>(burst);
+  for (let base = 0; base < count; base += burst) {
+    const size = Math.min(burst, count - base);
+    calls.length = size;
+    for (let j = 0; j < size; j++) calls[j] = op(base + j);
+    await Promise.all(calls);
   }
-  return median(rates);
+  return count / secondsSince(started);
 }
 
-/** Median time of `rounds` calls of `op` after `warmup` calls, in milliseconds. */
-export async function medianMs(
-  rounds: number,
-  warmup: number,
-  op: () => Promise<unknown>,
+/**
+ * Rate of `count` calls made by `workers` workers, each awaiting its call and then issuing the
+ * next (a busy web server: a sliding window of `workers` calls in flight).
+ */
+export async function windowRate(
+  count: number,
+  workers: number,
+  op: (i: number) => Promise<unknown>,
 ): Promise<number> {
-  for (let i = 0; i < warmup; i++) await op();
+  const started = process.hrtime.bigint();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await op(next++);
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  return count / secondsSince(started);
+}
+
+/** Median time in milliseconds of `calls` calls of `op`, one at a time. */
+export async function medianMs(calls: number, op: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
+  for (let i = 0; i < calls; i++) {
     const started = process.hrtime.bigint();
     await op();
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    times.push(secondsSince(started) * 1000);
   }
   return median(times);
 }
 
 /**
- * Sequential rates of several subjects measured in one process: after one warm-up round each,
- * `rounds` rounds of `count` one-at-a-time calls go round the subjects, starting one further
- * along each round. A slow spell of the machine then falls on every subject alike, which
- * separate processes seconds apart cannot promise. Returns each subject's median rate in
- * operations per second.
+ * Measures every subject in this one process: one warm-up round each, then `rounds` rounds that
+ * go round the subjects, starting one further along each round. Round r of every subject ran
+ * within seconds of round r of the others, so their ratio is a paired comparison: a slow spell
+ * of the shared machine falls on both sides. `round(subject)` measures one round and returns one
+ * figure per row id. Returns row id -> subject -> figure per round.
  */
-export async function interleavedSequentialRates(
-  ops: Record<string, (i: number) => Promise<unknown>>,
-  count: number,
+export async function interleavedRounds(
+  subjects: readonly string[],
   rounds: number,
-): Promise<Record<string, number>> {
-  const names = Object.keys(ops);
-  const rates: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
-  const timeRound = (name: string): Promise<number> =>
-    oneRoundRate(count, ops[name] as (i: number) => Promise<unknown>);
-  for (const name of names) await timeRound(name);
-  for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(round + k) % names.length] as string;
-      rates[name]?.push(await timeRound(name));
+  round: (subject: string) => Promise<Record<string, number>>,
+): Promise<RoundsReport['rows']> {
+  const rows: RoundsReport['rows'] = {};
+  for (const subject of subjects) await round(subject);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < subjects.length; k++) {
+      const subject = subjects[(r + k) % subjects.length] as string;
+      for (const [row, value] of Object.entries(await round(subject))) {
+        ((rows[row] ??= {})[subject] ??= Array.from({ length: rounds }, () => Number.NaN))[r] =
+          value;
+      }
     }
   }
-  return Object.fromEntries(names.map((name) => [name, median(rates[name] as number[])]));
+  return rows;
 }
 
-/** Prints the figures of subjects measured together for the parent process to collect. */
-export function reportGroup(measurement: GroupMeasurement): void {
-  process.stdout.write(`${JSON.stringify(measurement)}\n`);
+/** Prints the figures for the parent process to collect (its last stdout line). */
+export function reportRounds(rows: RoundsReport['rows']): void {
+  process.stdout.write(`${JSON.stringify({ rows } satisfies RoundsReport)}\n`);
 }
 
-/** Prints a measurement for the parent process to collect. */
-export function report(measurement: Measurement): void {
-  process.stdout.write(`${JSON.stringify(measurement)}\n`);
+/** The script's arguments: comma-separated subjects, the job's own arguments, the quick flag. */
+export function scriptArgs(): { subjects: string[]; args: string[]; quick: boolean } {
+  const argv = process.argv.slice(2);
+  return {
+    subjects: (argv[0] ?? '').split(',').filter(Boolean),
+    args: argv.slice(1, -1),
+    quick: argv[argv.length - 1] === '1',
+  };
 }

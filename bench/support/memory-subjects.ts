@@ -7,6 +7,11 @@ import { MemoryStore } from '../../lib/index.js';
 export interface MemorySubject {
   put(key: string, value: unknown): Promise<unknown>;
   get(key: string): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
+  /** Writes many entries the quickest way the library offers (for untimed set-up). */
+  fill(entries: ReadonlyArray<[string, unknown]>): Promise<unknown>;
+  /** Deletes many keys the quickest way the library offers (for untimed clean-up). */
+  drop(keys: readonly string[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -14,7 +19,14 @@ export interface MemorySubject {
 export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
   'kv-store': () => {
     const store = new MemoryStore();
-    return { put: (k, v) => store.put(k, v), get: (k) => store.get(k), close: () => store.close() };
+    return {
+      put: (k, v) => store.put(k, v),
+      get: (k) => store.get(k),
+      delete: (k) => store.delete(k),
+      fill: (entries) => store.putMany(entries),
+      drop: (keys) => store.deleteMany(keys),
+      close: () => store.close(),
+    };
   },
   // The limit for a store that isolates values by serializing them.
   'map+json': () => {
@@ -25,6 +37,13 @@ export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
         const text = map.get(k);
         return text === undefined ? undefined : (JSON.parse(text) as unknown);
       },
+      delete: async (k) => map.delete(k),
+      fill: async (entries) => {
+        for (const [k, v] of entries) map.set(k, JSON.stringify(v));
+      },
+      drop: async (keys) => {
+        for (const k of keys) map.delete(k);
+      },
       close: async () => map.clear(),
     };
   },
@@ -34,6 +53,13 @@ export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
     return {
       put: async (k, v) => void cache.set(k, v as object),
       get: async (k) => cache.get(k),
+      delete: async (k) => cache.delete(k),
+      fill: async (entries) => {
+        for (const [k, v] of entries) cache.set(k, v as object);
+      },
+      drop: async (keys) => {
+        for (const k of keys) cache.delete(k);
+      },
       close: async () => cache.clear(),
     };
   },
@@ -42,6 +68,9 @@ export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
     return {
       put: (k, v) => keyv.set(k, v),
       get: (k) => keyv.get(k),
+      delete: (k) => keyv.delete(k),
+      fill: (entries) => keyv.setMany(entries.map(([key, value]) => ({ key, value }))),
+      drop: (keys) => keyv.deleteMany([...keys]),
       close: () => keyv.disconnect(),
     };
   },
@@ -51,6 +80,9 @@ export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
     return {
       put: (k, v) => cache.set(k, v),
       get: (k) => cache.get(k),
+      delete: (k) => cache.del(k),
+      fill: (entries) => cache.mset(entries.map(([key, value]) => ({ key, value }))),
+      drop: (keys) => cache.mdel([...keys]),
       close: async () => void (await cache.disconnect()),
     };
   },

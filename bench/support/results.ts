@@ -1,46 +1,42 @@
+import type { Row } from './job.js';
 import { median } from './measure.js';
 
-/** Figures of one run: case id -> subject -> median over the repetitions. */
-export type Figures = Record<string, Record<string, number>>;
-
-/** Every repetition of one run: case id -> subject -> value of repetition r at index r (NaN: failed). */
-export type Samples = Record<string, Record<string, number[]>>;
+/** Every figure of one row: subject -> repetition (fresh process) -> round. NaN: failed. */
+export type RowSamples = Record<string, number[][]>;
 
 /** What one `npm run bench` measured. */
 export interface RunResults {
-  figures: Figures;
-  samples: Samples;
+  rows: Record<string, Row & { subjects: string[]; samples: RowSamples }>;
 }
 
-/** Medians of each subject's repetitions that did not fail. */
-export function mediansOf(samples: Samples): Figures {
-  const figures: Figures = {};
-  for (const [id, row] of Object.entries(samples)) {
-    figures[id] = {};
-    for (const [subject, values] of Object.entries(row)) {
-      const measured = values.filter((value) => !Number.isNaN(value));
-      if (measured.length > 0) (figures[id] as Record<string, number>)[subject] = median(measured);
-    }
-  }
-  return figures;
+/** Median of every round of `subject` in `rowId`, or undefined when none succeeded. */
+export function figureOf(results: RunResults, rowId: string, subject: string): number | undefined {
+  const values = (results.rows[rowId]?.samples[subject] ?? []).flat().filter(Number.isFinite);
+  return values.length === 0 ? undefined : median(values);
 }
 
 /**
- * a / b for two subjects of one case, as the median over repetitions of the ratio within each
- * repetition. A repetition runs the subjects back to back, so a slow spell of the shared machine
- * weighs on both sides of each ratio instead of on whichever subject it happened to hit.
+ * figure(a) / figure(b) as a paired ratio: the median over every round of the ratio within that
+ * round. Both figures of a round were taken in one process within seconds of each other, so a
+ * slow spell of the shared machine weighs on both sides of each ratio. `bRow` compares across
+ * two rows of the same process (such as one store size against another).
  */
 export function pairedRatio(
   results: RunResults,
-  id: string,
+  rowId: string,
   a: string,
   b: string,
+  bRow = rowId,
 ): number | undefined {
-  const as = results.samples[id]?.[a];
-  const bs = results.samples[id]?.[b];
+  const as = results.rows[rowId]?.samples[a];
+  const bs = results.rows[bRow]?.samples[b];
   if (as === undefined || bs === undefined) return undefined;
-  const ratios = as
-    .map((value, r) => value / (bs[r] ?? Number.NaN))
-    .filter((ratio) => Number.isFinite(ratio));
+  const ratios: number[] = [];
+  as.forEach((rounds, r) =>
+    rounds.forEach((value, k) => {
+      const ratio = value / (bs[r]?.[k] ?? Number.NaN);
+      if (Number.isFinite(ratio) && ratio > 0) ratios.push(ratio);
+    }),
+  );
   return ratios.length === 0 ? undefined : median(ratios);
 }

@@ -70,7 +70,9 @@ export abstract class KvStore implements AsyncDisposable {
     assertKey(key);
     const ttlMs = this.resolveTtl(options);
     const raw = this.encode(key, value);
-    await this.writeRaw(key, raw, ttlMs);
+    const written = this.writeRaw(key, raw, ttlMs);
+    // A memory write is synchronous: awaiting its undefined would cost one more microtask.
+    if (written instanceof Promise) await written;
   }
 
   /** Returns the value stored under `key`, or `undefined` when there is none. */

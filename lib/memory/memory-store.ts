@@ -1,4 +1,3 @@
-import sortedBtree from 'sorted-btree';
 import { InvalidOptionsError, NotANumberError } from '../core/errors.js';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
@@ -8,9 +7,8 @@ import { assertKnownOptions } from '../core/validation.js';
 import { serializerName } from '../core/resolve-serializer.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { ExpirySweeper, type SweepTarget } from './expiry-sweeper.js';
+import { KeyIndex } from './key-index.js';
 import { MEMORY_STORE_OPTION_NAMES, type MemoryStoreOptions } from './memory-store-options.js';
-
-const BTree = sortedBtree.default;
 
 /** Statistics of the in-memory store. */
 export interface MemoryStoreStats extends KvStoreStats {
@@ -42,7 +40,7 @@ export class MemoryStore extends KvStore {
 
   private readonly entries = new Map<string, Entry>();
   /** Keys in UTF-8 byte order, each with its entry (the same object as in `entries`). */
-  private readonly index = new BTree<string, Entry>(undefined, compareKeys);
+  private readonly index = new KeyIndex<Entry>();
   private readonly expiring = new Set<string>();
   private readonly maxEntries: number | null;
   /** With `maxEntries` only: expiry times, so that room is made by freeing expired entries first. */
@@ -167,7 +165,7 @@ export class MemoryStore extends KvStore {
     const now = this.clock();
     // The tree holds each entry beside its key: a range reads no hash table, which at a million
     // keys would cost a cache miss per row.
-    for (const [key, entry] of this.index.entries(range.start, [])) {
+    for (const [key, entry] of this.index.entries(range.start)) {
       if (range.end !== undefined && compareKeys(key, range.end) >= 0) break;
       if (range.prefix !== undefined && !key.startsWith(range.prefix)) break;
       if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
@@ -258,11 +256,12 @@ export class MemoryStore extends KvStore {
         this.entries.set(key, existing);
       }
     }
-    if (expiresAt === 0) this.expiring.delete(key);
-    else {
+    if (expiresAt !== 0) {
       this.expiring.add(key);
       this.expiryQueue?.push(key, expiresAt, this.entries.size);
     }
+    // Skipped while no key has a TTL: a miss in the set would still cost a hash lookup per put.
+    else if (this.expiring.size !== 0) this.expiring.delete(key);
   }
 
   /** Marks `key` most recently used: Map order doubles as recency order. */

@@ -1,11 +1,11 @@
 import type { RawValue } from '../core/types.js';
 
-/** A queued single-key read or write of one shard. */
-type PendingOp =
+/** A queued single-key read or write of one shard; `V` is what a read brings. */
+type PendingOp<V> =
   | {
       kind: 'get';
       member: string;
-      resolve: (value: RawValue | undefined) => void;
+      resolve: (value: V | undefined) => void;
       reject: (error: unknown) => void;
     }
   | {
@@ -17,12 +17,15 @@ type PendingOp =
       reject: (error: unknown) => void;
     };
 
-/** How the batcher talks to Redis for one shard; every call sends exactly one command. */
-export interface BatchSender {
+/**
+ * How the batcher talks to Redis for one shard; every call sends exactly one command (or one
+ * pipeline). `V` is what a read brings: the raw value, or with the near cache the value and its TTL.
+ */
+export interface BatchSender<V = RawValue> {
   /** One GET of a member of `shard`. */
-  get(shard: number, member: string): Promise<RawValue | null>;
+  get(shard: number, member: string): Promise<V | null>;
   /** One MGET of members of `shard`, values in order. */
-  getMany(shard: number, members: readonly string[]): Promise<Array<RawValue | null>>;
+  getMany(shard: number, members: readonly string[]): Promise<Array<V | null>>;
   /** One put script call (data and index) for a member of `shard`; `ttlMs` 0: none. */
   put(shard: number, member: string, value: RawValue, ttlMs: number): Promise<unknown>;
   /** One script call storing [member, value, ttlMs] triples of `shard` with their index entries. */
@@ -42,8 +45,8 @@ const MAX_BATCH = 512;
  * were issued, and every other command of the store calls {@link CommandBatcher.flush} first, so
  * it never overtakes a queued write.
  */
-export class CommandBatcher {
-  private readonly queues = new Map<number, PendingOp[]>();
+export class CommandBatcher<V = RawValue> {
+  private readonly queues = new Map<number, Array<PendingOp<V>>>();
   /** Set from the first call of a tick until the queue is flushed at its end. */
   private tickStarted = false;
   private readonly endTick = (): void => {
@@ -51,10 +54,10 @@ export class CommandBatcher {
     this.flush();
   };
 
-  constructor(private readonly sender: BatchSender) {}
+  constructor(private readonly sender: BatchSender<V>) {}
 
   /** Resolves the raw value of `member` in `shard`, or undefined. */
-  get(shard: number, member: string): Promise<RawValue | undefined> {
+  get(shard: number, member: string): Promise<V | undefined> {
     if (this.startTick()) return this.sender.get(shard, member).then(orUndefined);
     return new Promise((resolve, reject) => {
       this.enqueue(shard, { kind: 'get', member, resolve, reject });
@@ -76,7 +79,7 @@ export class CommandBatcher {
     this.queues.clear();
   }
 
-  private enqueue(shard: number, op: PendingOp): void {
+  private enqueue(shard: number, op: PendingOp<V>): void {
     let queue = this.queues.get(shard);
     if (queue === undefined) {
       queue = [];
@@ -94,22 +97,27 @@ export class CommandBatcher {
   }
 
   /** Sends the runs of same-kind operations of one shard, each as one command. */
-  private send(shard: number, ops: PendingOp[]): void {
+  private send(shard: number, ops: Array<PendingOp<V>>): void {
     let start = 0;
     while (start < ops.length) {
-      const kind = (ops[start] as PendingOp).kind;
+      const kind = (ops[start] as PendingOp<V>).kind;
       let end = start + 1;
-      while (end < ops.length && end - start < MAX_BATCH && (ops[end] as PendingOp).kind === kind) {
+      while (
+        end < ops.length &&
+        end - start < MAX_BATCH &&
+        (ops[end] as PendingOp<V>).kind === kind
+      ) {
         end++;
       }
       const run = ops.slice(start, end);
-      if (kind === 'get') this.sendGets(shard, run as Array<Extract<PendingOp, { kind: 'get' }>>);
-      else this.sendPuts(shard, run as Array<Extract<PendingOp, { kind: 'put' }>>);
+      if (kind === 'get')
+        this.sendGets(shard, run as Array<Extract<PendingOp<V>, { kind: 'get' }>>);
+      else this.sendPuts(shard, run as Array<Extract<PendingOp<V>, { kind: 'put' }>>);
       start = end;
     }
   }
 
-  private sendGets(shard: number, run: Array<Extract<PendingOp, { kind: 'get' }>>): void {
+  private sendGets(shard: number, run: Array<Extract<PendingOp<V>, { kind: 'get' }>>): void {
     if (run.length === 1) {
       const op = run[0] as (typeof run)[number];
       this.sender.get(shard, op.member).then((value) => op.resolve(value ?? undefined), op.reject);
@@ -126,7 +134,7 @@ export class CommandBatcher {
       );
   }
 
-  private sendPuts(shard: number, run: Array<Extract<PendingOp, { kind: 'put' }>>): void {
+  private sendPuts(shard: number, run: Array<Extract<PendingOp<V>, { kind: 'put' }>>): void {
     if (run.length === 1) {
       const op = run[0] as (typeof run)[number];
       this.sender.put(shard, op.member, op.value, op.ttlMs).then(() => op.resolve(), op.reject);
@@ -141,7 +149,7 @@ export class CommandBatcher {
   }
 }
 
-function orUndefined(value: RawValue | null): RawValue | undefined {
+function orUndefined<V>(value: V | null): V | undefined {
   return value ?? undefined;
 }
 

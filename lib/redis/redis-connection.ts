@@ -98,7 +98,60 @@ function reconnectDelay(attempt: number, timeoutMs: number): number {
  * (`maxRetriesPerRequest: 0`), so nothing waits longer than `timeout` for a server that is down.
  */
 export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
-  const connection: RedisOptions = {
+  const connection = connectionOptions(config);
+  if (config.topology === 'cluster') {
+    const options: ClusterOptions = {
+      scripts: SCRIPTS,
+      // As for a single server: the store folds concurrent calls per shard itself.
+      enableAutoPipelining: false,
+      enableOfflineQueue: true,
+      clusterRetryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
+      slotsRefreshTimeout: config.timeoutMs,
+      redisOptions: connection,
+    };
+    return new Cluster(config.addresses, options) as RedisClient;
+  }
+  const options: RedisOptions = {
+    ...connection,
+    ...serverOptions(config),
+    scripts: SCRIPTS,
+    // The store folds concurrent gets and puts itself (CommandBatcher); ioredis' auto-pipelining
+    // would add an event-loop turn (setImmediate) to every lone command: measured, a lone GET took
+    // about 25% longer with it.
+    enableAutoPipelining: false,
+    enableOfflineQueue: true,
+  };
+  return new Redis(options) as RedisClient;
+}
+
+/**
+ * Opens the near cache's invalidation subscriber named `name`: to `node` (a cluster master), or
+ * else to the server or Sentinel primary of `config`. It reconnects like the store's client; the
+ * near cache subscribes it again itself after each reconnection (it needs the new client id first).
+ */
+export function createSubscriberConnection(
+  config: ResolvedRedisConfig,
+  name: string,
+  node?: { host: string; port: number },
+): Redis {
+  const options: RedisOptions = {
+    ...connectionOptions(config),
+    ...(node === undefined
+      ? serverOptions(config)
+      : { ...node, retryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs) }),
+    connectionName: name,
+    // Invalidations reach a RESP2 subscriber as messages on __redis__:invalidate; under RESP3
+    // they would be push frames of a kind ioredis drops.
+    protocol: 2,
+    autoResubscribe: false,
+    enableOfflineQueue: true,
+  };
+  return new Redis(options);
+}
+
+/** Options every connection of a store shares: credentials, TLS, timeouts, failure handling. */
+function connectionOptions(config: ResolvedRedisConfig): RedisOptions {
+  return {
     username: config.username,
     password: config.password,
     tls: config.tls,
@@ -114,27 +167,12 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
     disconnectTimeout: 0,
     connectionName: 'nestjs-kv-store',
   };
-  if (config.topology === 'cluster') {
-    const options: ClusterOptions = {
-      scripts: SCRIPTS,
-      // As for a single server: the store folds concurrent calls per shard itself.
-      enableAutoPipelining: false,
-      enableOfflineQueue: true,
-      clusterRetryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
-      slotsRefreshTimeout: config.timeoutMs,
-      redisOptions: connection,
-    };
-    return new Cluster(config.addresses, options) as RedisClient;
-  }
+}
+
+/** Where a standalone or Sentinel connection goes, and how it reconnects. */
+function serverOptions(config: ResolvedRedisConfig): RedisOptions {
   const options: RedisOptions = {
-    ...connection,
     db: config.db,
-    scripts: SCRIPTS,
-    // The store folds concurrent gets and puts itself (CommandBatcher); ioredis' auto-pipelining
-    // would add an event-loop turn (setImmediate) to every lone command: measured, a lone GET took
-    // about 25% longer with it.
-    enableAutoPipelining: false,
-    enableOfflineQueue: true,
     retryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
   };
   if (config.topology === 'sentinel') {
@@ -151,5 +189,5 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
     options.host = address?.host;
     options.port = address?.port;
   }
-  return new Redis(options) as RedisClient;
+  return options;
 }

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { KvStoreStats } from '../core/types.js';
 import { clusterTags, keySlot, type KeyLayout } from './key-layout.js';
+import type { NearCacheStats } from './near-cache/near-cache.js';
 import type { RedisClient } from './redis-connection.js';
 import { formatAddress, type RedisTopology } from './resolve-redis-options.js';
 
@@ -41,6 +42,8 @@ export interface RedisStoreStats extends KvStoreStats {
   usedMemoryBytes: number;
   /** On a cluster: one entry per master; absent otherwise. */
   nodes?: RedisNodeStats[];
+  /** With the `nearCache` option: its hits, misses, invalidations and flushes; absent otherwise. */
+  nearCache?: NearCacheStats;
 }
 
 /** What stats collection needs from the store; `guard` maps failures to the library's errors. */

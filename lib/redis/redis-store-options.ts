@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { CommonStoreOptions } from '../core/types.js';
+import type { NearCacheOptions } from './near-cache/near-cache-options.js';
 
 /** Address of one Redis server or Sentinel; `host` defaults to `'localhost'`, `port` to the role's usual port. */
 export interface RedisNodeAddress {
@@ -61,6 +62,11 @@ export interface RedisStoreOptions extends CommonStoreOptions {
   /** Seconds (default 1) between background sweeps that prune expired keys from the range index. */
   sweepInterval?: number;
   /**
+   * In-process cache of recently read values, kept coherent by Redis client-side caching
+   * (`CLIENT TRACKING`); off when omitted. See `docs/near-cache.md`.
+   */
+  nearCache?: NearCacheOptions;
+  /**
    * Largest serialized value a write may send, in bytes (default 64 MiB). A larger value rejects
    * that call with a `SerializationError` naming the key before anything is sent; other calls are
    * unaffected. Redis itself refuses values over `proto-max-bulk-len` (512 MB) by dropping the
@@ -89,5 +95,6 @@ export const REDIS_STORE_OPTION_NAMES = [
   'name',
   'cluster',
   'sweepInterval',
+  'nearCache',
   'maxValueBytes',
 ] as const;

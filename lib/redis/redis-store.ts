@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import type { LeaseCapable } from '../core/lease.js';
@@ -7,6 +8,9 @@ import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
 import { IndexSweeper } from './index-sweeper.js';
 import { KeyLayout, type Shard } from './key-layout.js';
+import { createNearCache } from './near-cache/create-near-cache.js';
+import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
+import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
 import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
@@ -51,7 +55,8 @@ export class RedisStore extends KvStore implements LeaseCapable {
   private readonly layout: KeyLayout;
   private readonly client: RedisClient;
   private readonly sweeper: IndexSweeper;
-  private readonly batcher: CommandBatcher;
+  private readonly batcher: CommandBatcher<RawValue | TimedRaw>;
+  private readonly near: NearCache | undefined;
   private readonly errors: ErrorContext;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
@@ -92,14 +97,21 @@ export class RedisStore extends KvStore implements LeaseCapable {
     this.client.on('ready', () => {
       this.lastConnectionError = undefined;
     });
-    this.batcher = new CommandBatcher({
+    this.near =
+      this.config.nearCache &&
+      createNearCache(this.config, this.config.nearCache, this.client, (key, raw) =>
+        this.nearCacheForm(key, raw),
+      );
+    this.batcher = new CommandBatcher<RawValue | TimedRaw>({
       get: (shard, member) => {
         const name = this.shard(shard).dataPrefix + member;
+        if (this.near) return fetchTimed(this.client, name);
         return this.client.getBuffer(name);
       },
       getMany: (shard, members) => {
         const { dataPrefix } = this.shard(shard);
         const names = members.map((member) => dataPrefix + member);
+        if (this.near) return fetchTimedMany(this.client, names);
         // Foreign-type markers travel as values; decode() turns them into the error.
         return readMany(this.client, names) as Promise<Array<Buffer | null>>;
       },
@@ -193,11 +205,26 @@ export class RedisStore extends KvStore implements LeaseCapable {
     return redisTelemetryTarget(this.config, () => this.client.status === 'ready');
   }
 
-  protected readRaw(key: string): Promise<RawValue | undefined> {
-    return this.guard(this.batcher.get(this.layout.shardOf(key), key), key);
+  protected readRaw(key: string): RawValue | Promise<RawValue | undefined> {
+    const near = this.near;
+    if (near === undefined) {
+      // Without the near cache the batcher's reads bring raw values.
+      return this.guard(this.batcher.get(this.layout.shardOf(key), key) as Promise<RawValue>, key);
+    }
+    return (
+      near.hit(key) ??
+      this.guard(
+        near.read(
+          key,
+          (k) => this.batcher.get(this.layout.shardOf(k), k) as Promise<TimedRaw | undefined>,
+        ),
+        key,
+      )
+    );
   }
 
   protected async readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
+    if (this.near) return this.near.readMany(keys, (missing) => this.fetchManyTimed(missing));
     const out = new Array<RawValue | undefined>(keys.length);
     await Promise.all(
       [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
@@ -215,10 +242,20 @@ export class RedisStore extends KvStore implements LeaseCapable {
   }
 
   protected writeRaw(key: string, raw: RawValue, ttlMs: number | null): Promise<void> {
-    return this.guard(this.batcher.put(this.layout.shardOf(key), key, raw, ttlMs ?? 0));
+    return this.ownWrite([key], () =>
+      this.guard(this.batcher.put(this.layout.shardOf(key), key, raw, ttlMs ?? 0)),
+    );
   }
 
   protected async writeManyRaw(
+    entries: ReadonlyArray<[string, RawValue]>,
+    ttlMs: number | null,
+  ): Promise<void> {
+    const keys = this.near ? entries.map(([key]) => key) : [];
+    await this.ownWrite(keys, () => this.writeEntries(entries, ttlMs));
+  }
+
+  private async writeEntries(
     entries: ReadonlyArray<[string, RawValue]>,
     ttlMs: number | null,
   ): Promise<void> {
@@ -242,8 +279,10 @@ export class RedisStore extends KvStore implements LeaseCapable {
     ttlMs: number | null,
   ): Promise<boolean> {
     const shard = this.layout.shardFor(key);
-    const stored = await this.guard(
-      this.direct().kvPutIfAbsent(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
+    const stored = await this.ownWrite([key], () =>
+      this.guard(
+        this.direct().kvPutIfAbsent(shard.dataPrefix + key, shard.indexKey, key, raw, ttlMs ?? 0),
+      ),
     );
     return stored === 1;
   }
@@ -256,29 +295,35 @@ export class RedisStore extends KvStore implements LeaseCapable {
     const shard = this.layout.shardFor(key);
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
-    const text = await this.guard(
-      this.direct().kvIncrement(
-        shard.dataPrefix + key,
-        shard.indexKey,
+    const text = await this.ownWrite([key], () =>
+      this.guard(
+        this.direct().kvIncrement(
+          shard.dataPrefix + key,
+          shard.indexKey,
+          key,
+          String(by),
+          ttlArg,
+          this.defaultTtlMs ?? 0,
+        ),
         key,
-        String(by),
-        ttlArg,
-        this.defaultTtlMs ?? 0,
       ),
-      key,
     );
     return Number(text);
   }
 
   protected async deleteRaw(key: string): Promise<boolean> {
     const shard = this.layout.shardFor(key);
-    const removed = await this.guard(
-      this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key),
+    const removed = await this.ownWrite([key], () =>
+      this.guard(this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key)),
     );
     return removed === 1;
   }
 
   protected async deleteManyRaw(keys: readonly string[]): Promise<number> {
+    return this.ownWrite(keys, () => this.deleteKeys(keys));
+  }
+
+  private async deleteKeys(keys: readonly string[]): Promise<number> {
     const counts = await Promise.all(
       [...this.layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
         const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
@@ -331,6 +376,10 @@ export class RedisStore extends KvStore implements LeaseCapable {
   }
 
   protected clearRaw(): Promise<number> {
+    return this.ownWrite(null, () => this.clearKeys());
+  }
+
+  private clearKeys(): Promise<number> {
     return this.track(
       Promise.all(
         this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
@@ -358,7 +407,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
         scanBatch: SCAN_BATCH,
         guard: (command) => this.guard(command),
         direct: () => this.direct(),
-      }),
+      }).then((stats) => (this.near ? { ...stats, nearCache: this.near.stats() } : stats)),
     );
   }
 
@@ -367,6 +416,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
   }
 
   protected async closeRaw(): Promise<void> {
+    this.near?.close();
     // One deadline for every step: a silent server must not cost a timeout per step.
     const giveUpAt = Date.now() + this.config.timeoutMs;
     await settleBy(Promise.allSettled([this.sweeper.stop(), ...this.multiStep]), giveUpAt);
@@ -381,6 +431,47 @@ export class RedisStore extends KvStore implements LeaseCapable {
     }
     // Stops reconnection timers and rejects whatever still waits for a connection.
     if (client.status !== 'end') client.disconnect();
+  }
+
+  /**
+   * Runs an own write of `keys` (null: every key), dropping them from the near cache when it is
+   * issued and again when it settles: a read sent before the write cannot fill the old value in.
+   */
+  private ownWrite<T>(keys: readonly string[] | null, write: () => Promise<T>): Promise<T> {
+    const near = this.near;
+    if (near === undefined) return write();
+    const forget = (): void => (keys === null ? near.forgetAll() : near.forget(keys));
+    forget();
+    const pending = write();
+    pending.then(forget, forget);
+    return pending;
+  }
+
+  /**
+   * What the near cache holds for a value read as bytes: the bytes for a binary serializer, else
+   * the text once it proved to be UTF-8 (so a hit does not check it again); nothing for bytes that
+   * are not UTF-8 or a foreign-type marker, whose reads must keep failing.
+   */
+  private nearCacheForm(key: string, raw: RawValue): RawValue | undefined {
+    if (isForeignTypeMarker(raw)) return undefined;
+    if (this.binary || typeof raw === 'string') return raw;
+    return isUtf8(raw) ? raw.toString('utf8') : undefined;
+  }
+
+  /** Values and TTLs of `keys` from Redis, one pipeline per shard, in order. */
+  private async fetchManyTimed(keys: readonly string[]): Promise<Array<TimedRaw | undefined>> {
+    const out = new Array<TimedRaw | undefined>(keys.length);
+    await Promise.all(
+      [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
+        const { dataPrefix } = this.shard(shardNumber);
+        const names = positions.map((i) => dataPrefix + (keys[i] as string));
+        const values = await this.guard(fetchTimedMany(this.direct(), names));
+        positions.forEach((position, j) => {
+          out[position] = values[j] ?? undefined;
+        });
+      }),
+    );
+    return out;
   }
 
   /** Serializes as every store does, then refuses a value over `maxValueBytes` before sending it. */

@@ -4,6 +4,10 @@ import { assertKnownOptions } from '../core/validation.js';
 import { REDIS_DEFAULTS } from './redis-defaults.js';
 import { assertNoContradictions } from './redis-option-conflicts.js';
 import {
+  resolveNearCacheOptions,
+  type ResolvedNearCacheConfig,
+} from './near-cache/near-cache-options.js';
+import {
   nonNegativeInteger,
   optionalPassword,
   optionalString,
@@ -52,6 +56,8 @@ export interface ResolvedRedisConfig {
   sweepIntervalMs: number;
   /** What error messages call the server: `host:port`, or a list for Sentinel and Cluster. */
   target: string;
+  /** Near-cache settings, or undefined when it is off. */
+  nearCache: ResolvedNearCacheConfig | undefined;
 }
 
 /**
@@ -92,6 +98,7 @@ function resolveConnectionOptions(
     ),
     keyPrefix: resolveKeyPrefix(options.keyPrefix, options.cluster !== undefined),
     sweepIntervalMs: Math.max(1, Math.round(sweepInterval * 1000)),
+    nearCache: resolveNearCacheOptions(options.nearCache),
   };
 }
 

@@ -6,37 +6,56 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname ?? '.', '..', '..');
 
+interface ResultsFile {
+  versions: Record<string, string>;
+  targets: Array<{ description: string; met: boolean; ratio: number }>;
+  rows: Record<string, { subjects: string[]; samples: Record<string, number[][]> }>;
+}
+
 describe('npm run bench, as a quick smoke run', () => {
-  it('measures a memory, a Redis and a @Cached case against their peers and writes the results', async () => {
+  it('measures memory, Redis and @Cached rows against their peers and writes results, versions and a chart', async () => {
     await run('npx', ['tsc', '-p', 'bench/tsconfig.json'], { cwd: repo, timeout: 120_000 });
     const { stderr } = await run(
       process.execPath,
-      ['.tmp/bench/bench/run.js', '--quick', '--only=memory-get,redis-get-1000,cached-hit-memory'],
-      { cwd: repo, timeout: 180_000 },
+      ['.tmp/bench/bench/run.js', '--quick', '--only=memory-get,redis-get,cached-hit-memory'],
+      { cwd: repo, timeout: 280_000 },
     );
-    expect(stderr).toMatch(/memory-get kv-store: [\d,]+ ops\/s/);
+    expect(stderr).toMatch(/memory-put-new-5000: kv-store [\d,]+ ops\/s/);
     const results = JSON.parse(
       await readFile(resolve(repo, 'bench/results.quick.json'), 'utf8'),
-    ) as {
-      figures: Record<string, Record<string, number>>;
-    };
-    expect(Object.keys(results.figures)).toEqual([
-      'memory-get',
-      'cached-hit-memory',
-      'redis-get-1000',
-    ]);
-    expect(Object.keys(results.figures['redis-get-1000'] ?? {})).toEqual([
-      'kv-store',
-      'ioredis',
-      'ioredis auto-pipelined',
-      'node-redis',
-      'keyv + @keyv/redis',
-      'cache-manager + @keyv/redis',
-    ]);
-    for (const row of Object.values(results.figures)) {
-      for (const value of Object.values(row)) expect(value).toBeGreaterThan(0);
+    ) as ResultsFile;
+    expect(Object.keys(results.rows)).toEqual(
+      expect.arrayContaining([
+        'memory-put-new-5000',
+        'memory-put-overwrite-5000',
+        'memory-get-20000',
+        'redis-get-burst',
+        'redis-get-window',
+        'redis-get-sequential',
+        'cached-hit-memory',
+      ]),
+    );
+    expect(results.rows['redis-get-burst']?.subjects).toEqual(
+      expect.arrayContaining(['kv-store', 'ioredis', 'node-redis 5', 'node-redis 6']),
+    );
+    // Every subject of every row measured something in its one process.
+    for (const row of Object.values(results.rows)) {
+      for (const subject of row.subjects) {
+        const rounds = row.samples[subject]?.flat() ?? [];
+        expect(rounds.length).toBeGreaterThan(0);
+        for (const value of rounds) expect(value).toBeGreaterThan(0);
+      }
     }
+    expect(results.versions['node-redis 5']).toMatch(/^@redis\/client 5\./);
+    expect(results.versions['node-redis 6']).toMatch(/^redis 6\./);
+    expect(results.targets.map((t) => t.description)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Redis get, 1000 issued in one tick/)]),
+    );
     const markdown = await readFile(resolve(repo, 'bench/RESULTS.quick.md'), 'utf8');
-    expect(markdown).toMatch(/## Redis: get, 1000 in flight/);
-  }, 300_000);
+    expect(markdown).toMatch(/## Redis: get, 1000 issued in one tick, awaited together/);
+    expect(markdown).toMatch(/\| node-redis 6 \| redis 6\.\d+\.\d+/);
+    const svg = await readFile(resolve(repo, 'bench/results.quick.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('Redis get, 1000 issued in one tick');
+  }, 330_000);
 });

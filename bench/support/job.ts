@@ -1,0 +1,53 @@
+import type { Target } from './targets.js';
+
+/** What a row's figures count: `ops/s` higher is better; `ms` and `bytes/key` lower is better. */
+export type Unit = 'ops/s' | 'ms' | 'bytes/key';
+
+/** One table of RESULTS.md: one figure per subject. */
+export interface Row {
+  /** Stable id used in results.json, targets and `--only`. */
+  id: string;
+  /** What the row measures, for RESULTS.md. */
+  title: string;
+  unit: Unit;
+}
+
+/**
+ * One measurement process: a script under bench/cases run in a fresh process per repetition,
+ * measuring every subject of every row in rounds that go round the subjects, so each ratio
+ * compares figures taken seconds apart under the same load.
+ */
+export interface Job {
+  /** Script under bench/cases, without extension. */
+  script: string;
+  /** Arguments after the comma-separated subjects (the quick flag '1'/'0' is appended). */
+  args: string[];
+  /** Contenders; the first is ours. */
+  subjects: string[];
+  /** The rows the script reports. */
+  rows: Row[];
+  /** Fresh processes to run (default 1; always 1 in --quick): pairing comes from the rounds. */
+  repetitions?: number;
+  /** Extra node flags, such as --expose-gc. */
+  nodeFlags?: string[];
+  /** Whether the script needs the benchmark's redis-server (its port is in BENCH_REDIS_PORT). */
+  redis?: boolean;
+}
+
+/**
+ * A file bench/cases/<name>.case.ts: the jobs it runs and the targets it checks. `npm run bench`
+ * picks up every such file; adding a case touches no shared file.
+ */
+export interface CaseModule {
+  /** The jobs of a full run, or of the quick smoke run (small sizes, figures meaningless). */
+  jobs(quick: boolean): Job[];
+  /** Targets checked against the rows of this file (or of any file). */
+  targets: Target[];
+  /** Sort key among case files (default 100): memory first, then Redis, then the Nest layer. */
+  order?: number;
+}
+
+/** What a case script prints as its last stdout line: row id -> subject -> one figure per round. */
+export interface RoundsReport {
+  rows: Record<string, Record<string, number[]>>;
+}

@@ -27,6 +27,7 @@ export {
   type ClassRef,
   type MethodArgs,
 } from './cached/kv-cache.service.js';
+export type { MultiInstanceCachedOptions } from './cached/multi-instance-options.js';
 export { stableStringify } from './cached/stable-stringify.js';
 export {
   KvStoreHealthIndicator,

@@ -1,3 +1,5 @@
+import { LEASE_SCRIPTS } from './lease-scripts.js';
+
 /**
  * Lua scripts that keep data keys and their shard's range index consistent. ioredis registers
  * them once per client and runs them with EVALSHA (EVAL only when a server lacks the script).
@@ -299,4 +301,5 @@ export const SCRIPTS = {
   kvSweep: { lua: SWEEP, numberOfKeys: 1 },
   kvCount: { lua: COUNT, numberOfKeys: 1 },
   kvClear: { lua: CLEAR, numberOfKeys: 1 },
+  ...LEASE_SCRIPTS,
 } as const satisfies Record<string, ScriptDefinition>;

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RawValue } from '../core/types.js';
+import type { LeaseScriptCommands } from './lease-scripts.js';
 import { SCRIPTS } from './lua-scripts.js';
 import type { ResolvedRedisConfig } from './resolve-redis-options.js';
 
@@ -7,7 +8,7 @@ import type { ResolvedRedisConfig } from './resolve-redis-options.js';
 type Arg = string | Buffer | number;
 
 /** The store's Lua scripts as ioredis exposes them; `*Buffer` variants reply with Buffers. */
-export interface ScriptCommands {
+export interface ScriptCommands extends LeaseScriptCommands {
   /** Sets data (TTL in ms, 0: none) and indexes member; resolves 1. */
   kvPut(
     data: string,

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
 import { formatStoredNumber, incrementOverflowError } from '../core/stored-number.js';
+import type { LeaseCapable } from '../core/lease.js';
 import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
 import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
@@ -13,6 +14,7 @@ import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
 import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
 import { createRedisClient, type RedisClient } from './redis-connection.js';
+import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
 import {
   isOverflowReply,
@@ -48,9 +50,11 @@ const BYTE_FF = Buffer.from([0xff]);
  * run as Lua scripts by SHA, so data and index change atomically. The constructor never waits:
  * the client connects in the background (see {@link RedisStore.connect}) and reconnects forever.
  */
-export class RedisStore extends KvStore {
+export class RedisStore extends KvStore implements LeaseCapable {
   /** Always `'redis'`. */
   readonly backend = 'redis' as const;
+  /** Leases live in Redis, so every process on the same server and prefix sees them. */
+  readonly leasesSharedAcrossProcesses = true;
   /** Which deployment this store talks to. */
   readonly topology: RedisTopology;
 
@@ -65,6 +69,7 @@ export class RedisStore extends KvStore {
   private readonly multiStep = new Set<Promise<unknown>>();
   /** Set with the `durability` option: confirms each write with WAIT. */
   private readonly durableWrites: DurableWrites | undefined;
+  private readonly leases: RedisLeases;
   private lastConnectionError: Error | undefined;
   private readonly maxValueBytes: number;
 
@@ -149,6 +154,29 @@ export class RedisStore extends KvStore {
       this.config.sweepIntervalMs,
     );
     this.sweeper.start();
+    this.leases = new RedisLeases({
+      layout: this.layout,
+      client: () => this.direct(),
+      guard: (command) => this.guard(command),
+    });
+  }
+
+  /** Takes the lease `name` for `token` for `ttlMs` ms unless another process holds it (`SET NX PX`). */
+  async tryLease(name: string, token: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    return this.leases.tryLease(name, token, ttlMs);
+  }
+
+  /** Extends the lease `name` to `ttlMs` ms from now while `token` holds it. */
+  async renewLease(name: string, token: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    return this.leases.renewLease(name, token, ttlMs);
+  }
+
+  /** Releases the lease `name` while `token` holds it. */
+  async releaseLease(name: string, token: string): Promise<boolean> {
+    this.assertOpen();
+    return this.leases.releaseLease(name, token);
   }
 
   /**

@@ -247,20 +247,28 @@ describe('@Cached', () => {
     );
   });
 
-  it('counts hits, misses and coalesced calls per method', async () => {
+  it('counts hits, misses and coalesced calls per method, with zero for what did not happen', async () => {
     const app = await start();
     const frontier = app.get(FrontierService);
     await Promise.all([frontier.shortLived(1), frontier.shortLived(1)]);
     await frontier.shortLived(1);
     await frontier.search('a');
+    const none = {
+      staleServed: 0,
+      refreshes: 0,
+      refreshFailures: 0,
+      lockWaits: 0,
+      lockTimeouts: 0,
+    };
     expect(app.get(KvCacheService).getCachedStats()).toEqual({
       hits: 1,
       misses: 2,
       coalesced: 1,
       errors: 0,
+      ...none,
       methods: {
-        'FrontierService.shortLived': { hits: 1, misses: 1, coalesced: 1, errors: 0 },
-        'FrontierService.search': { hits: 0, misses: 1, coalesced: 0, errors: 0 },
+        'FrontierService.shortLived': { hits: 1, misses: 1, coalesced: 1, errors: 0, ...none },
+        'FrontierService.search': { hits: 0, misses: 1, coalesced: 0, errors: 0, ...none },
       },
     });
   });

@@ -70,7 +70,8 @@ function runMetricsEndpointCases(label: string, env: () => Record<string, string
           ...store,
           db_operation_name: 'putMany',
         }),
-      ).toBe(1);
+        // The new batch, and the frontier batch written with its domain tag row in one putMany.
+      ).toBe(2);
       const method = { kv_cached_method: 'FrontierProvider.nextUrls' };
       expect(
         sampleValue(text, 'kv_cached_calls_total', { ...method, kv_cached_outcome: 'miss' }),

@@ -3,12 +3,20 @@ import { describeValue } from '../../core/describe-value.js';
 import { ttlToMilliseconds, type Ttl } from '../../core/ttl.js';
 import { assertStoreName } from '../kv-store.tokens.js';
 import { type CachedMethodMetadata, writeCachedMetadata } from './cached.metadata.js';
+import {
+  MULTI_INSTANCE_OPTION_NAMES,
+  multiInstanceMetadata,
+  type MultiInstanceCachedOptions,
+} from './multi-instance-options.js';
 
 /**
  * Options of `@Cached({...})`. Type parameters are optional and only type the callbacks:
  * `@Cached<[id: string], User>({ condition: (user) => user.active })`.
  */
-export interface CachedOptions<Args extends readonly unknown[] = never[], Result = never> {
+export interface CachedOptions<
+  Args extends readonly unknown[] = never[],
+  Result = never,
+> extends MultiInstanceCachedOptions<Args> {
   /**
    * Time to live of cached results: seconds (fractions allowed), a duration such as
    * `{ minutes: 5 }`, or `null` for never. Omitted: the store's `defaultTtl`.
@@ -35,7 +43,13 @@ export type CachedDecorator = <M extends CacheableMethod>(
   descriptor: TypedPropertyDescriptor<M>,
 ) => void;
 
-const OPTION_NAMES: ReadonlySet<string> = new Set(['ttl', 'key', 'store', 'condition']);
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'ttl',
+  'key',
+  'store',
+  'condition',
+  ...MULTI_INSTANCE_OPTION_NAMES,
+]);
 
 /**
  * Caches the results of an async provider method in a `KvStore`.
@@ -45,7 +59,9 @@ const OPTION_NAMES: ReadonlySet<string> = new Set(['ttl', 'key', 'store', 'condi
  *
  * - Key: `cached:<Class>.<method>:<stable encoding of the arguments>` (object key order does not
  *   matter), or the `key` function's result after the same prefix; long keys are hashed.
- * - Concurrent calls with the same key share one in-flight call.
+ * - Concurrent calls with the same key share one in-flight call; on a store shared by several
+ *   processes (Redis), one instance computes a cold key while the others wait up to `lockWait`.
+ * - `staleWhileRevalidate`, `jitter` and `tags`: see {@link MultiInstanceCachedOptions}.
  * - Rejections are never cached. `undefined` results are not cached either (stores cannot hold
  *   `undefined`), so such calls run every time; return `null` to cache "nothing".
  * - Results come back through the store's serializer, so a hit returns a copy.
@@ -77,7 +93,10 @@ function toMetadata(
   input: Ttl | CachedOptions<never[], never> | undefined,
   where: string,
 ): CachedMethodMetadata {
-  if (!isOptionsObject(input)) return { ttl: checkTtl(input, where) };
+  if (!isOptionsObject(input)) {
+    const ttl = checkTtl(input, where);
+    return { ttl, ...multiInstanceMetadata({}, ttl, where) };
+  }
   const unknown = Object.keys(input).filter((name) => !OPTION_NAMES.has(name));
   if (unknown.length > 0) {
     throw new InvalidOptionsError(
@@ -96,8 +115,10 @@ function toMetadata(
     }
   }
   if (store !== undefined) withContext(where, () => assertStoreName(store));
+  const checkedTtl = checkTtl(ttl, where);
   return {
-    ttl: checkTtl(ttl, where),
+    ...multiInstanceMetadata(input, checkedTtl, where),
+    ttl: checkedTtl,
     key: key as CachedMethodMetadata['key'],
     store,
     condition: condition as CachedMethodMetadata['condition'],

@@ -1,28 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InvalidArgumentError, InvalidOptionsError } from '../../core/errors.js';
-import type { KvStore } from '../../core/kv-store.js';
 import { describeValue } from '../../core/describe-value.js';
-import {
-  recordCachedOutcome,
-  recordCachedStoreError,
-  traceCachedCall,
-} from '../../telemetry/cached-telemetry.js';
+import { traceCachedCall } from '../../telemetry/cached-telemetry.js';
 import { KvStoreRegistry } from '../kv-store.registry.js';
 import { describeStore } from '../kv-store.tokens.js';
 import { cachedKey, cachedKeyPrefix } from './cache-key.js';
+import { assertTags } from './cache-tags-validation.js';
+import { invalidateTagsIn, tagRowKey, tagsOfCall } from './cache-tags.js';
+import { CachedCaller } from './cached-caller.js';
+import {
+  COUNTER_NAMES,
+  type CachedMethod,
+  type CachedMethodStats,
+  flightKey,
+  type MethodState,
+  zeroCounters,
+} from './cached-call.js';
 import { type CachedMethodMetadata, readCachedMetadata } from './cached.metadata.js';
 
-/** Counters of one cached method (or of all of them). */
-export interface CachedMethodStats {
-  /** Calls answered from the store. */
-  hits: number;
-  /** Calls that ran the method because the store had no entry. */
-  misses: number;
-  /** Calls that joined a call with the same key already in flight instead of running the method. */
-  coalesced: number;
-  /** Store reads or writes that failed; the call went on without the cache (and a warning was logged). */
-  errors: number;
-}
+export type { CachedMethodStats } from './cached-call.js';
 
 /** What `KvCacheService.getCachedStats()` returns: totals and counters per `Class.method`. */
 export interface CachedStats extends CachedMethodStats {
@@ -44,35 +40,6 @@ export type MethodArgs<T, K extends keyof T> = T[K] extends (...args: infer A) =
 /** A class, abstract or not, whatever its constructor parameters. */
 export type ClassRef<T> = abstract new (...args: never[]) => T;
 
-/** One `@Cached` method of one class, with its store resolved. */
-interface CachedMethod {
-  /** `Class.method`, used in stats and messages. */
-  readonly id: string;
-  readonly prefix: string;
-  readonly metadata: CachedMethodMetadata;
-  readonly store: KvStore;
-  /** Counters and invalidation generation, shared by every CachedMethod of the same `Class.method`. */
-  readonly state: MethodState;
-}
-
-/** What the service keeps per `Class.method`. */
-interface MethodState {
-  readonly counters: CachedMethodStats;
-  /** Bumped by every invalidation, so calls that started before it do not write their result. */
-  generation: number;
-}
-
-/** One call of a cached method, from its key to its result. */
-interface CachedCall {
-  readonly cached: CachedMethod;
-  readonly instance: object;
-  readonly original: (...args: unknown[]) => unknown;
-  readonly args: unknown[];
-  readonly key: string;
-  /** The method's invalidation generation when the call started. */
-  readonly generation: number;
-}
-
 /** How many keys `invalidateAll` deletes per round trip. */
 const DELETE_BATCH = 500;
 
@@ -83,16 +50,17 @@ const DELETE_BATCH = 500;
  * ```ts
  * await this.cache.invalidate(FrontierService, 'nextBatch', 'example.org'); // one call
  * await this.cache.invalidateAll(FrontierService, 'nextBatch');              // every call
- * this.cache.getCachedStats(); // { hits, misses, coalesced, errors, methods: { 'FrontierService.nextBatch': ... } }
+ * await this.cache.invalidateTags('domain:example.org');                     // every tagged result
+ * this.cache.getCachedStats(); // { hits, misses, coalesced, errors, staleServed, ..., methods: { ... } }
  * ```
  *
  * One instance per app, so two apps in one process never share in-flight calls or counters.
+ * Calls themselves run in `CachedCaller`; see docs/multi-instance.md for several instances.
  */
 @Injectable()
 export class KvCacheService {
   private readonly logger = new Logger('Cached');
-  /** Calls running now, by store name and key, shared by concurrent callers of one key. */
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly caller = new CachedCaller(this.logger);
   /** Counters and invalidation generation per `Class.method`. */
   private readonly methods = new Map<string, MethodState>();
 
@@ -110,9 +78,13 @@ export class KvCacheService {
   ): Promise<boolean> {
     const cached = this.cachedMethodOf(target, method);
     const key = cachedKey(cached.prefix, cached.metadata, args);
+    const tags = tagsOfCall(cached, args);
     cached.state.generation++;
-    this.inFlight.delete(flightKey(cached, key));
-    return cached.store.delete(key);
+    this.caller.inFlight.delete(flightKey(cached, key));
+    const deleted = await cached.store.delete(key);
+    // The entry's tag rows would otherwise stay until they expire with the entry's TTL.
+    if (tags) await cached.store.deleteMany(tags.map((tag) => tagRowKey(tag, key)));
+    return deleted;
   }
 
   /**
@@ -123,8 +95,8 @@ export class KvCacheService {
     const cached = this.cachedMethodOf(target, method);
     cached.state.generation++;
     const inFlightPrefix = flightKey(cached, cached.prefix);
-    for (const key of [...this.inFlight.keys()]) {
-      if (key.startsWith(inFlightPrefix)) this.inFlight.delete(key);
+    for (const key of [...this.caller.inFlight.keys()]) {
+      if (key.startsWith(inFlightPrefix)) this.caller.inFlight.delete(key);
     }
     let deleted = 0;
     let batch: string[] = [];
@@ -151,16 +123,40 @@ export class KvCacheService {
     return cachedKey(cached.prefix, cached.metadata, args);
   }
 
-  /** Hits, misses, coalesced calls and store errors since the app started, in total and per method. */
+  /**
+   * Forgets every cached result tagged with one of `tags` (see the `tags` option of `@Cached`),
+   * in every store of this app, for every instance that shares the store: `invalidateTags('user:42')`.
+   * Calls in flight now whose tags match do not keep their result. Resolves how many entries were
+   * deleted. Throws `InvalidArgumentError` for a tag that is not a non-empty string.
+   */
+  async invalidateTags(...tags: string[]): Promise<number> {
+    assertTags(tags, 'invalidateTags tags');
+    if (tags.length === 0) return 0;
+    const wanted = new Set(tags);
+    for (const [id, callTags] of [...this.caller.inFlightTags]) {
+      if (callTags.some((tag) => wanted.has(tag))) {
+        this.caller.inFlight.delete(id);
+        this.caller.inFlightTags.delete(id);
+      }
+    }
+    let deleted = 0;
+    for (const name of this.registry.names()) {
+      const store = this.registry.find(name);
+      if (store !== undefined) deleted += await invalidateTagsIn(store, tags);
+    }
+    return deleted;
+  }
+
+  /**
+   * Counters since the app started, in total and per method: hits, misses, coalesced calls,
+   * store errors, stale entries served, refreshes and their failures, waits for other instances.
+   */
   getCachedStats(): CachedStats {
-    const total: CachedStats = { hits: 0, misses: 0, coalesced: 0, errors: 0, methods: {} };
-    for (const [id, { counters: counter }] of this.methods) {
-      if (counter.hits + counter.misses + counter.coalesced + counter.errors === 0) continue;
-      total.methods[id] = { ...counter };
-      total.hits += counter.hits;
-      total.misses += counter.misses;
-      total.coalesced += counter.coalesced;
-      total.errors += counter.errors;
+    const total: CachedStats = { ...zeroCounters(), methods: {} };
+    for (const [id, { counters }] of this.methods) {
+      if (COUNTER_NAMES.every((name) => counters[name] === 0)) continue;
+      total.methods[id] = { ...counters };
+      for (const name of COUNTER_NAMES) total[name] += counters[name];
     }
     return total;
   }
@@ -178,103 +174,14 @@ export class KvCacheService {
     metadata: CachedMethodMetadata,
   ): (...args: unknown[]) => Promise<unknown> {
     const cached = this.resolve(className, methodName, metadata);
-    const run = (args: unknown[]) => this.call(cached, instance, original, args);
+    const run = (args: unknown[]) => this.caller.call(cached, instance, original, args);
     return (...args: unknown[]) => traceCachedCall(cached.store, cached.id, run, args);
-  }
-
-  private async call(
-    cached: CachedMethod,
-    instance: object,
-    original: (...args: unknown[]) => unknown,
-    args: unknown[],
-  ): Promise<unknown> {
-    // A key that cannot be built rejects the call (this is an async function).
-    const key = cachedKey(cached.prefix, cached.metadata, args);
-    // Taken now: a call that started before an invalidation must not write its result after it.
-    const { generation } = cached.state;
-    // A hit costs one store read and a counter: no callbacks are allocated for it, and the call
-    // record is built only on a miss.
-    let hit: unknown;
-    try {
-      hit = await cached.store.get(key);
-    } catch (error) {
-      this.storeFailed(cached, 'read', key, error);
-      return this.joinOrLoad({ cached, instance, original, args, key, generation });
-    }
-    if (hit === undefined) {
-      return this.joinOrLoad({ cached, instance, original, args, key, generation });
-    }
-    cached.state.counters.hits++;
-    recordCachedOutcome(cached.store, cached.id, 'hit');
-    return hit;
-  }
-
-  /** Joins the call of the same key that is in flight, or starts it. */
-  private joinOrLoad(call: CachedCall): Promise<unknown> {
-    const id = flightKey(call.cached, call.key);
-    const running = this.inFlight.get(id);
-    if (running) {
-      call.cached.state.counters.coalesced++;
-      recordCachedOutcome(call.cached.store, call.cached.id, 'coalesced');
-      return running;
-    }
-    const flight = this.load(call).finally(() => {
-      // An invalidation may have replaced this entry with a newer call; leave that one alone.
-      if (this.inFlight.get(id) === flight) this.inFlight.delete(id);
-    });
-    this.inFlight.set(id, flight);
-    return flight;
-  }
-
-  private async load({
-    cached,
-    instance,
-    original,
-    args,
-    key,
-    generation,
-  }: CachedCall): Promise<unknown> {
-    cached.state.counters.misses++;
-    recordCachedOutcome(cached.store, cached.id, 'miss');
-    const pending = original.apply(instance, args);
-    if (!isPromiseLike(pending)) {
-      throw new InvalidOptionsError(
-        `@Cached on ${cached.id}: the method returned ${describeValue(pending)} instead of a Promise; ` +
-          '@Cached only applies to async methods',
-      );
-    }
-    const result = await pending;
-    // Stores cannot hold undefined, so such results are simply not cached.
-    if (result === undefined) return result;
-    if (cached.metadata.condition && !cached.metadata.condition(result, args)) return result;
-    if (cached.state.generation !== generation) return result;
-    await this.write(cached, key, result);
-    return result;
-  }
-
-  /** Writes a result; a failing store only costs the caching, never the call's result. */
-  private async write(cached: CachedMethod, key: string, result: unknown): Promise<void> {
-    const { ttl } = cached.metadata;
-    try {
-      await cached.store.put(key, result, ttl === undefined ? undefined : { ttl });
-    } catch (error) {
-      this.storeFailed(cached, 'write', key, error);
-    }
-  }
-
-  private storeFailed(cached: CachedMethod, what: string, key: string, error: unknown): void {
-    cached.state.counters.errors++;
-    recordCachedStoreError(cached.store, cached.id, error);
-    const message = error instanceof Error ? error.message : String(error);
-    this.logger.warn(
-      `@Cached ${cached.id}: cache ${what} of ${JSON.stringify(key)} failed, calling through: ${message}`,
-    );
   }
 
   private stateOf(id: string): MethodState {
     let state = this.methods.get(id);
     if (!state) {
-      state = { counters: { hits: 0, misses: 0, coalesced: 0, errors: 0 }, generation: 0 };
+      state = { counters: zeroCounters(), generation: 0 };
       this.methods.set(id, state);
     }
     return state;
@@ -321,17 +228,4 @@ export class KvCacheService {
       state: this.stateOf(id),
     };
   }
-}
-
-/** In-flight calls are per store: the same key in two stores is two entries. */
-function flightKey(cached: CachedMethod, key: string): string {
-  return `${cached.metadata.store ?? ''}\u0000${key}`;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

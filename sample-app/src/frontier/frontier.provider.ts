@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Cached, KvStore } from 'nestjs-kv-store';
+import { ConfigService } from '@nestjs/config';
+import { Cached, KvCacheService, KvStore } from 'nestjs-kv-store';
 
 /** How long a claimed base URL stays marked as processed, in seconds (1 hour). */
 export const PROCESSED_TTL_SECONDS = 3600;
@@ -12,14 +13,33 @@ export const FRONTIER_BATCH_TTL_SECONDS = 30;
  */
 @Injectable()
 export class FrontierProvider {
-  constructor(private readonly store: KvStore) {}
+  /** Simulated cost of computing a batch, in ms (`FRONTIER_COMPUTE_DELAY_MS`, default 0). */
+  private readonly computeDelayMs: number;
+
+  constructor(
+    private readonly store: KvStore,
+    private readonly cache: KvCacheService,
+    config: ConfigService,
+  ) {
+    this.computeDelayMs = Number(config.get<string>('FRONTIER_COMPUTE_DELAY_MS') ?? 0);
+  }
 
   /**
    * The next URLs to fetch on `domain`: candidate pages that no worker has claimed yet.
-   * Computing a batch is costly in a real crawler, so batches are cached for 30 seconds.
+   * Computing a batch is costly in a real crawler, so batches are cached for 30 seconds (±10%,
+   * so the batches of many domains do not expire together). When the app runs as several
+   * instances on Redis, a cold batch is computed by one instance while the others wait for it.
+   * Batches are tagged with their domain: a claim drops the domain's batches on every instance.
    */
-  @Cached(FRONTIER_BATCH_TTL_SECONDS)
+  @Cached<[string, number], string[]>({
+    ttl: FRONTIER_BATCH_TTL_SECONDS,
+    jitter: 0.1,
+    tags: (domain) => [frontierTag(domain)],
+  })
   async nextUrls(domain: string, limit: number): Promise<string[]> {
+    if (this.computeDelayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.computeDelayMs));
+    }
     const candidates = Array.from(
       { length: limit * 2 },
       (_, i) => `https://${domain}/page/${i + 1}`,
@@ -39,6 +59,8 @@ export class FrontierProvider {
       { worker, claimedAt: new Date().toISOString() },
       { ttl: PROCESSED_TTL_SECONDS },
     );
+    // Cached batches of this domain may list the URL just claimed.
+    if (claimed) await this.cache.invalidateTags(frontierTag(new URL(base).hostname));
     return { baseUrl: base, claimed };
   }
 }
@@ -47,6 +69,11 @@ export class FrontierProvider {
 export function baseUrl(url: string): string {
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}`;
+}
+
+/** The tag of every cached batch of `domain`. */
+function frontierTag(domain: string): string {
+  return `frontier:${domain.toLowerCase()}`;
 }
 
 function processedKey(base: string): string {

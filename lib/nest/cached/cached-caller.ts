@@ -47,7 +47,7 @@ export class CachedCaller {
     // A hit costs one store read and a counter; the call record is built only on a miss.
     return cached.store.get(key).then(
       (hit) => {
-        this.finishedFlights.readDone(readEpoch);
+        this.finishedFlights.readDone();
         if (hit === undefined) {
           return this.joinOrLoad({ cached, instance, original, args, key, generation }, readEpoch);
         }
@@ -63,7 +63,7 @@ export class CachedCaller {
         );
       },
       (error: unknown) => {
-        this.finishedFlights.readDone(readEpoch);
+        this.finishedFlights.readDone();
         this.storeFailed(cached, 'read', key, error);
         return this.joinOrLoad({ cached, instance, original, args, key, generation }, readEpoch);
       },

@@ -1,42 +1,52 @@
+/** Most finished flights kept at once; past it the oldest go first (a late read then runs again). */
+const MAX_FINISHED_FLIGHTS = 1000;
+
 /**
  * Flights of this process that finished while store reads issued before their end were still
  * outstanding. Such a read may answer with the store as it was before the flight's write; its
  * caller then shares the finished flight's result instead of running the method a second time.
  *
  * Epochs count the flights recorded here. A read remembers the epoch it was issued in; a flight
- * that finished in a later epoch ended after the read was issued. A record is dropped as soon as
- * no outstanding read is older than it, so the map holds only flights some read may still need.
+ * that finished in a later epoch ended after the read was issued. The hit path pays two integer
+ * updates per read, nothing more: records are dropped all at once once no read is outstanding,
+ * and the oldest first past {@link MAX_FINISHED_FLIGHTS} under constant load.
  * @internal One per `CachedCaller`.
  */
 export class FinishedFlights {
   private epoch = 0;
-  /** Outstanding reads, counted per epoch they were issued in; oldest epoch first. */
-  private readonly reads = new Map<number, number>();
+  /** Store reads issued and not answered yet. */
+  private outstanding = 0;
   /** Finished flights by flight id, oldest first. */
   private readonly flights = new Map<string, { epoch: number; result: Promise<unknown> }>();
 
-  /** Marks a store read as issued; pass the returned epoch to `readDone` and `since`. */
+  /** Marks a store read as issued; pass the returned epoch to `since`, and call `readDone`. */
   readStarted(): number {
-    const { epoch } = this;
-    this.reads.set(epoch, (this.reads.get(epoch) ?? 0) + 1);
-    return epoch;
+    // No read is outstanding: no record can serve any read from now on.
+    if (this.outstanding++ === 0 && this.flights.size > 0) this.flights.clear();
+    return this.epoch;
   }
 
-  /** Marks a store read as answered. */
-  readDone(epoch: number): void {
-    const left = (this.reads.get(epoch) ?? 1) - 1;
-    if (left > 0) this.reads.set(epoch, left);
-    else this.reads.delete(epoch);
+  /**
+   * Marks a store read as answered. Records are not dropped here: the caller asks `since` right
+   * after, in the same synchronous step, and the next `readStarted` or `finished` drops them.
+   */
+  readDone(): void {
+    this.outstanding--;
   }
 
   /** Records the settled flight `id`, for the reads issued before now that are still outstanding. */
   finished(id: string, result: Promise<unknown>): void {
-    this.prune();
     // No read is outstanding: every later read is issued after the flight's write.
-    if (this.reads.size === 0) return;
+    if (this.outstanding === 0) {
+      if (this.flights.size > 0) this.flights.clear();
+      return;
+    }
     this.epoch++;
     this.flights.delete(id);
     this.flights.set(id, { epoch: this.epoch, result });
+    if (this.flights.size > MAX_FINISHED_FLIGHTS) {
+      this.flights.delete(this.flights.keys().next().value as string);
+    }
   }
 
   /** The result of flight `id` if it finished after a read issued in `epoch`, else undefined. */
@@ -47,17 +57,7 @@ export class FinishedFlights {
 
   /** How many finished flights are kept now; for tests. */
   get size(): number {
-    this.prune();
+    if (this.outstanding === 0) this.flights.clear();
     return this.flights.size;
-  }
-
-  /** Drops the flights that no outstanding read was issued before. */
-  private prune(): void {
-    const oldest = this.reads.keys().next();
-    const oldestRead = oldest.done ? Infinity : oldest.value;
-    for (const [id, flight] of this.flights) {
-      if (flight.epoch > oldestRead) break;
-      this.flights.delete(id);
-    }
   }
 }

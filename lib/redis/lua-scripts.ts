@@ -174,15 +174,18 @@ return text
 `;
 
 /**
- * KEYS: index. ARGV: ZRANGEBYLEX min, max, limit (0: all), data prefix. Returns
- * { member1, value1, ... } of live keys in byte order; members whose data key is gone (expired)
- * are removed from the index on the way.
+ * KEYS: index. ARGV: ZRANGEBYLEX min, max, limit (0: all), data prefix, prune ('1' or '0').
+ * Returns { member1, value1, ... } of live keys in byte order. A member whose data key is gone
+ * here is removed from the index on the way with prune '1'; with '0' (Redis Cluster) it is
+ * returned with a nil value instead, because during a slot migration its data key may already
+ * live on the importing node, which this script cannot see: the client reads it by its own route.
  */
 const RANGE = `
 ${ZREM_LIST}
 local min, max = ARGV[1], ARGV[2]
 local limit = tonumber(ARGV[3])
 local prefix = ARGV[4]
+local prune = ARGV[5] ~= '0'
 local out = {}
 local found = 0
 while true do
@@ -192,16 +195,26 @@ while true do
   local stale = {}
   for _, member in ipairs(members) do
     local value = redis.pcall('GET', prefix .. member)
-    -- Another Redis type under the prefix: returned as { type } for the client to name.
     if type(value) == 'table' and value.err then
-      value = { redis.call('TYPE', prefix .. member).ok }
+      if string.find(value.err, 'WRONGTYPE', 1, true) then
+        -- Another Redis type under the prefix: returned as { type } for the client to name.
+        value = { redis.call('TYPE', prefix .. member).ok }
+      elseif prune then
+        return redis.error_reply(value.err)
+      else
+        -- Not on this node (its slot is mid-migration): the client reads it by its own route.
+        value = false
+      end
     end
     if value then
       out[#out + 1] = member
       out[#out + 1] = value
       found = found + 1
-    else
+    elseif prune then
       stale[#stale + 1] = member
+    else
+      out[#out + 1] = member
+      out[#out + 1] = false
     end
   end
   zrem_list(KEYS[1], stale)
@@ -223,9 +236,11 @@ return out
 `;
 
 /**
- * KEYS: index. ARGV: cursor (the last member seen, '' to start), count, data prefix. Visits up to
- * `count` members after the cursor and removes those whose data key is gone. Returns
- * { next cursor ('' at the end), members visited, members removed }.
+ * KEYS: index. ARGV: cursor (the last member seen, '' to start), count, data prefix, prune ('1'
+ * or '0'). Visits up to `count` members after the cursor and removes those whose data key is gone.
+ * Returns { next cursor ('' at the end), members visited, members removed }; with prune '0'
+ * (Redis Cluster) it removes nothing and returns { next cursor, visited, 0, candidate, ... } for
+ * PRUNE_MISSING, which declares the data keys so that Redis refuses it during a slot migration.
  */
 const SWEEP = `
 ${ZREM_LIST}
@@ -233,16 +248,38 @@ ${INDEX_PAGE}
 local members, next_cursor = index_page(KEYS[1], ARGV[1], tonumber(ARGV[2]))
 local stale = {}
 for _, member in ipairs(members) do
-  if redis.call('EXISTS', ARGV[3] .. member) == 0 then stale[#stale + 1] = member end
+  -- An error (a key of a slot mid-migration that lives on the other node) is not "gone".
+  if redis.pcall('EXISTS', ARGV[3] .. member) == 0 then stale[#stale + 1] = member end
+end
+if ARGV[4] == '0' then
+  local out = { next_cursor, #members, 0 }
+  for _, member in ipairs(stale) do out[#out + 1] = member end
+  return out
 end
 zrem_list(KEYS[1], stale)
 return { next_cursor, #members, #stale }
 `;
 
 /**
- * KEYS: index. ARGV: cursor, count, data prefix. Counts live keys and those with a TTL among up
- * to `count` members after the cursor, pruning dead ones; keys of another Redis type are counted
- * apart. Returns { next cursor, live, expiring, foreign }.
+ * KEYS: index, then the data key of each member. ARGV: the members. Removes from the index the
+ * members whose data key does not exist; returns how many. The data keys are declared so that
+ * Redis Cluster answers TRYAGAIN or ASK while their slot migrates instead of running the script
+ * where a migrated key looks missing.
+ */
+const PRUNE_MISSING = `
+local stale = {}
+for i = 1, #ARGV do
+  if redis.call('EXISTS', KEYS[i + 1]) == 0 then stale[#stale + 1] = ARGV[i] end
+end
+if #stale > 0 then redis.call('ZREM', KEYS[1], unpack(stale)) end
+return #stale
+`;
+
+/**
+ * KEYS: index. ARGV: cursor, count, data prefix, prune ('1' or '0', as for SWEEP). Counts live
+ * keys and those with a TTL among up to `count` members after the cursor, pruning dead ones with
+ * prune '1'; keys of another Redis type are counted apart. Returns
+ * { next cursor, live, expiring, foreign }.
  */
 const COUNT = `
 ${ZREM_LIST}
@@ -261,7 +298,7 @@ for _, member in ipairs(members) do
     if ttl >= 0 then expiring = expiring + 1 end
   end
 end
-zrem_list(KEYS[1], stale)
+if ARGV[4] ~= '0' then zrem_list(KEYS[1], stale) end
 return { next_cursor, live, expiring, foreign }
 `;
 
@@ -298,6 +335,7 @@ export const SCRIPTS = {
   kvIncrement: { lua: INCREMENT, numberOfKeys: 2 },
   kvRange: { lua: RANGE, numberOfKeys: 1 },
   kvTypes: { lua: TYPES },
+  kvPruneMissing: { lua: PRUNE_MISSING },
   kvSweep: { lua: SWEEP, numberOfKeys: 1 },
   kvCount: { lua: COUNT, numberOfKeys: 1 },
   kvClear: { lua: CLEAR, numberOfKeys: 1 },

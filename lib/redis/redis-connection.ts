@@ -4,6 +4,12 @@ import type { LeaseScriptCommands } from './lease-scripts.js';
 import { SCRIPTS } from './lua-scripts.js';
 import type { ResolvedRedisConfig } from './resolve-redis-options.js';
 
+/**
+ * '1': scripts remove index members whose data key is gone; '0' (Redis Cluster): they leave them,
+ * since during a slot migration a data key may already live on another node.
+ */
+export type PruneFlag = '0' | '1';
+
 /** A key or argument as the scripts take it: index keys and range bounds are not valid UTF-8. */
 type Arg = string | Buffer | number;
 
@@ -44,8 +50,18 @@ export interface ScriptCommands extends LeaseScriptCommands {
     ttlMs: number,
     defaultTtlMs: number,
   ): Promise<string>;
-  /** Live [member, value, ...] of a ZRANGEBYLEX range (limit 0: all), pruning dead members. */
-  kvRange(index: Buffer, min: Arg, max: Arg, limit: number, prefix: string): Promise<string[]>;
+  /**
+   * Live [member, value, ...] of a ZRANGEBYLEX range (limit 0: all); prune '1' removes dead
+   * members, '0' returns them with a null value (see the RANGE script).
+   */
+  kvRange(
+    index: Buffer,
+    min: Arg,
+    max: Arg,
+    limit: number,
+    prefix: string,
+    prune: PruneFlag,
+  ): Promise<Array<string | null>>;
   /** As `kvRange`, replying with Buffers. */
   kvRangeBuffer(
     index: Buffer,
@@ -53,14 +69,21 @@ export interface ScriptCommands extends LeaseScriptCommands {
     max: Arg,
     limit: number,
     prefix: string,
-  ): Promise<Buffer[]>;
-  /** Prunes dead members among `count` after cursor; resolves [next cursor, visited, removed]. */
+    prune: PruneFlag,
+  ): Promise<Array<Buffer | null>>;
+  /**
+   * Dead members among `count` after cursor: prune '1' removes them and resolves
+   * [next cursor, visited, removed]; '0' resolves [next cursor, visited, 0, ...candidates].
+   */
   kvSweep(
     index: Buffer,
     cursor: string,
     count: number,
     prefix: string,
-  ): Promise<[string, number, number]>;
+    prune: PruneFlag,
+  ): Promise<[string, number, number, ...string[]]>;
+  /** Removes the members whose (declared) data key does not exist; resolves how many. */
+  kvPruneMissing(numberOfKeys: number, ...keysThenMembers: Array<string | Buffer>): Promise<number>;
   /**
    * Counts live, expiring and foreign-type keys among `count` after cursor; resolves
    * [next cursor, live, expiring, foreign].
@@ -70,6 +93,7 @@ export interface ScriptCommands extends LeaseScriptCommands {
     cursor: string,
     count: number,
     prefix: string,
+    prune: PruneFlag,
   ): Promise<[string, number, number, number]>;
   /** The Redis type of each of `count` data keys (`'none'` when missing). */
   kvTypes(count: number, ...keys: string[]): Promise<string[]>;

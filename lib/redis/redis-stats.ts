@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { KvStoreStats } from '../core/types.js';
 import { clusterTags, keySlot, type KeyLayout } from './key-layout.js';
 import type { NearCacheStats } from './near-cache/near-cache.js';
+import { pruneFlagFor } from './migration-safe-index.js';
 import type { RedisClient } from './redis-connection.js';
 import { formatAddress, type RedisTopology } from './resolve-redis-options.js';
 
@@ -75,7 +76,9 @@ export async function collectRedisStats(source: RedisStatsSource): Promise<Redis
       let foreign = 0;
       do {
         const [next, l, e, f] = await guard(
-          source.direct().kvCount(indexKey, cursor, scanBatch, dataPrefix),
+          source
+            .direct()
+            .kvCount(indexKey, cursor, scanBatch, dataPrefix, pruneFlagFor(source.topology)),
         );
         cursor = next;
         live += l;

@@ -13,7 +13,8 @@ import { KeyLayout, type Shard } from './key-layout.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
 import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
-import { createRedisClient, type RedisClient } from './redis-connection.js';
+import { createRedisClient, type PruneFlag, type RedisClient } from './redis-connection.js';
+import { pruneFlagFor, rowsOfRangeReply, sweepShardStep } from './migration-safe-index.js';
 import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
 import {
@@ -72,6 +73,8 @@ export class RedisStore extends KvStore implements LeaseCapable {
   private readonly leases: RedisLeases;
   private lastConnectionError: Error | undefined;
   private readonly maxValueBytes: number;
+  /** Whether index scripts may prune: not on a cluster (see migration-safe-index.ts). */
+  private readonly pruneFlag: PruneFlag;
 
   /**
    * Creates the store and starts connecting in the background. Throws `InvalidOptionsError` for
@@ -82,6 +85,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
     this.config = resolveRedisOptions(options);
     this.maxValueBytes = resolveMaxValueBytes(options.maxValueBytes);
     this.topology = this.config.topology;
+    this.pruneFlag = pruneFlagFor(this.topology);
     this.binary = this.serializer.binary === true;
     this.layout =
       this.topology === 'cluster'
@@ -146,10 +150,10 @@ export class RedisStore extends KvStore implements LeaseCapable {
       {
         shardCount: this.layout.shards.length,
         isReady: () => this.client.status === 'ready',
-        sweepShard: (shard, cursor, count) => {
-          const { indexKey, dataPrefix } = this.layout.shards[shard] as Shard;
-          return this.guard(this.direct().kvSweep(indexKey, cursor, count, dataPrefix));
-        },
+        sweepShard: (shard, cursor, count) =>
+          this.guard(
+            sweepShardStep(this.direct(), this.shard(shard), cursor, count, this.pruneFlag),
+          ),
       },
       this.config.sweepIntervalMs,
     );
@@ -391,15 +395,18 @@ export class RedisStore extends KvStore implements LeaseCapable {
       max = Buffer.concat([OPEN_PAREN, Buffer.from(range.end)]);
     }
     const perShard = await Promise.all(
-      this.layout.shards.map(async ({ indexKey, dataPrefix }) => {
-        const flat = await this.guard<Buffer[]>(
-          this.direct().kvRangeBuffer(indexKey, min, max, limit ?? 0, dataPrefix),
+      this.layout.shards.map(async (shard) => {
+        const flat = await this.guard(
+          this.direct().kvRangeBuffer(
+            shard.indexKey,
+            min,
+            max,
+            limit ?? 0,
+            shard.dataPrefix,
+            this.pruneFlag,
+          ),
         );
-        const rows: Array<[string, RawValue]> = [];
-        for (let i = 0; i < flat.length; i += 2) {
-          rows.push([String(flat[i]), flat[i + 1] as RawValue]);
-        }
-        return rows;
+        return this.guard(rowsOfRangeReply(this.direct(), shard, flat));
       }),
     );
     if (perShard.length === 1) return perShard[0] as Array<[string, RawValue]>;

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { RedisStore } from '../../lib/index.js';
-import { clusterTags, keySlot } from '../../lib/redis/key-layout.js';
+import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
 import { outcomeOf, watchUnhandledRejections } from '../support/redis-faults.js';
 import {
   LOOPBACK,
@@ -37,6 +38,23 @@ async function masters(port: number): Promise<Array<{ id: string; port: number; 
       port: Number(/:(\d+)@/.exec(fields[1] as string)?.[1]),
       from: Number((fields[8] as string).split('-')[0]),
     }));
+}
+
+/** The master that owns `slot` now, from `CLUSTER NODES` (ranges such as `0-5460` or `5461`). */
+async function ownerOf(port: number, slot: number): Promise<{ id: string; port: number }> {
+  const lines = (await redisCli(port, 'cluster', 'nodes')).trim().split('\n');
+  for (const fields of lines.map((line) => line.split(' '))) {
+    if (!fields[2]?.includes('master')) continue;
+    const owns = fields.slice(8).some((range) => {
+      if (range.startsWith('[')) return false;
+      const [from, to] = range.split('-').map(Number) as [number, number | undefined];
+      return slot >= from && slot <= (to ?? from);
+    });
+    if (owns) {
+      return { id: fields[0] as string, port: Number(/:(\d+)@/.exec(fields[1] as string)?.[1]) };
+    }
+  }
+  throw new Error(`no master owns slot ${slot}`);
 }
 
 describe('Redis Cluster: live resharding (redis-cli --cluster reshard) under writes and range queries', () => {
@@ -153,4 +171,87 @@ describe('Redis Cluster: live resharding (redis-cli --cluster reshard) under wri
       watch.stop();
     }
   }, 180_000);
+  it('keeps a key whose data moved before its index (a slot caught mid-migration) in ranges and in the index', async () => {
+    const seedPort = (cluster.nodes[0] as { port: number }).port;
+    const keyPrefix = uniquePrefix('midmigration');
+    const store = new RedisStore({
+      cluster: { nodes: [{ host: LOOPBACK, port: seedPort }] },
+      keyPrefix,
+      timeout: 5,
+    });
+    try {
+      const layout = KeyLayout.cluster(keyPrefix);
+      const keys = Array.from({ length: 40 }, (_, i) => `m:${String(i).padStart(2, '0')}`);
+      await store.putMany(keys.map((key) => [key, key]));
+      const moved = keys[0] as string;
+      const shard = layout.shardOf(moved);
+      const slot = keySlot(clusterTags()[shard] as string);
+      const source = await ownerOf(seedPort, slot);
+      const others = (await masters(seedPort)).filter((m) => m.id !== source.id);
+      const target = others[0] as (typeof others)[number];
+      // What redis-cli --cluster reshard does, frozen after the first MIGRATE: the data key of
+      // `moved` is on the target while its shard's index is still on the source.
+      await redisCli(target.port, 'cluster', 'setslot', String(slot), 'importing', source.id);
+      await redisCli(source.port, 'cluster', 'setslot', String(slot), 'migrating', target.id);
+      const dataKey = (layout.shards[shard] as { dataPrefix: string }).dataPrefix + moved;
+      expect(
+        await redisCli(
+          source.port,
+          'migrate',
+          LOOPBACK,
+          String(target.port),
+          '',
+          '0',
+          '5000',
+          'KEYS',
+          dataKey,
+        ),
+      ).toMatch(/OK/);
+
+      const expected = keys.map((key) => [key, key]);
+      expect(await store.rangeGet('m:')).toEqual(expected);
+      await store.sweepIndex();
+      expect(await store.rangeGet('m:')).toEqual(expected);
+
+      // Then the index moves too, ahead of the shard's other data keys: scripts now run on the
+      // target (ioredis follows ASK), where those data keys are not yet.
+      const admin = new Redis({ host: LOOPBACK, port: source.port });
+      try {
+        const indexKey = (layout.shards[shard] as { indexKey: Buffer }).indexKey;
+        expect(
+          String(await admin.call('MIGRATE', LOOPBACK, target.port, '', 0, 5000, 'KEYS', indexKey)),
+        ).toBe('OK');
+      } finally {
+        admin.disconnect();
+      }
+      expect(await store.rangeGet('m:')).toEqual(expected);
+      await store.sweepIndex();
+      expect(await store.rangeGet('m:')).toEqual(expected);
+
+      // Finish the migration: the rest of the slot moves, and every master learns the new owner.
+      const rest = (await redisCli(source.port, 'cluster', 'getkeysinslot', String(slot), '1000'))
+        .split('\n')
+        .filter((name) => name !== '');
+      if (rest.length > 0) {
+        await redisCli(
+          source.port,
+          'migrate',
+          LOOPBACK,
+          String(target.port),
+          '',
+          '0',
+          '5000',
+          'KEYS',
+          ...rest,
+        );
+      }
+      for (const node of [target, source, ...others.slice(1)]) {
+        await redisCli(node.port, 'cluster', 'setslot', String(slot), 'node', target.id);
+      }
+      expect(await store.rangeGet('m:')).toEqual(expected);
+      await store.clear();
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

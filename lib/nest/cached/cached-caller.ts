@@ -6,6 +6,7 @@ import { cachedKey } from './cache-key.js';
 import { recordCachedOutcome, recordCachedStoreError } from '../../telemetry/cached-telemetry.js';
 import { readTagVersions, sameVersions, tagRowKey, tagsOfCall } from './cache-tags.js';
 import { type CachedCall, type CachedMethod, flightKey } from './cached-call.js';
+import { FinishedFlights } from './finished-flights.js';
 import { DEFAULT_LEASE_TTL_MS } from './multi-instance-options.js';
 import { distributedFlight, leaseToken, whileHoldingLease } from './single-flight.js';
 import { entryWrite, isStaleEnvelope, storedResult } from './stale-while-revalidate.js';
@@ -22,6 +23,8 @@ export class CachedCaller {
   readonly inFlightTags = new Map<string, readonly string[]>();
   /** Keys whose stale entry is being refreshed by this process. */
   private readonly refreshing = new Set<string>();
+  /** Flights that ended while reads issued before their end were outstanding (see `joinOrLoad`). */
+  readonly finishedFlights = new FinishedFlights();
 
   constructor(private readonly logger: Logger) {}
 
@@ -36,29 +39,36 @@ export class CachedCaller {
     const key = cachedKey(cached.prefix, cached.metadata, args);
     // Taken now: a call that started before an invalidation must not write its result after it.
     const { generation } = cached.state;
+    const readEpoch = this.finishedFlights.readStarted();
     // A hit costs one store read, a counter and its outcome record: no callbacks are allocated
     // for it, and the call record is built only on a miss or a staleWhileRevalidate hit.
     let hit: unknown;
     try {
       hit = await cached.store.get(key);
     } catch (error) {
+      this.finishedFlights.readDone(readEpoch);
       this.storeFailed(cached, 'read', key, error);
-      return this.joinOrLoad({ cached, instance, original, args, key, generation });
+      return this.joinOrLoad({ cached, instance, original, args, key, generation }, readEpoch);
     }
+    this.finishedFlights.readDone(readEpoch);
     if (hit === undefined) {
-      return this.joinOrLoad({ cached, instance, original, args, key, generation });
+      return this.joinOrLoad({ cached, instance, original, args, key, generation }, readEpoch);
     }
     if (cached.metadata.staleMs === undefined) {
       cached.state.counters.hits++;
       recordCachedOutcome(cached.store, cached.id, 'hit');
       return hit;
     }
-    return this.serveEnvelope({ cached, instance, original, args, key, generation }, hit);
+    return this.serveEnvelope(
+      { cached, instance, original, args, key, generation },
+      hit,
+      readEpoch,
+    );
   }
 
   /** A hit of a `staleWhileRevalidate` method: fresh, stale (refresh in the background) or foreign. */
-  private serveEnvelope(call: CachedCall, stored: unknown): unknown {
-    if (!isStaleEnvelope(stored)) return this.joinOrLoad(call);
+  private serveEnvelope(call: CachedCall, stored: unknown, readEpoch: number): unknown {
+    if (!isStaleEnvelope(stored)) return this.joinOrLoad(call, readEpoch);
     const { counters } = call.cached.state;
     if (Date.now() < stored.freshUntil) {
       counters.hits++;
@@ -71,10 +81,17 @@ export class CachedCaller {
     return stored.value;
   }
 
-  /** Joins the call of the same key that is in flight, or starts it. */
-  private joinOrLoad(call: CachedCall): Promise<unknown> {
+  /**
+   * Joins the call of the same key that is in flight, or starts it. A caller whose miss comes
+   * from a read issued in `readEpoch` also joins a flight that finished after that read was
+   * issued: the read may have been answered before that flight's write, and a second run would
+   * break "concurrent callers of one key share one run".
+   */
+  private joinOrLoad(call: CachedCall, readEpoch?: number): Promise<unknown> {
     const id = flightKey(call.cached, call.key);
-    const running = this.inFlight.get(id);
+    const running =
+      this.inFlight.get(id) ??
+      (readEpoch === undefined ? undefined : this.finishedFlights.since(id, readEpoch));
     if (running) {
       call.cached.state.counters.coalesced++;
       recordCachedOutcome(call.cached.store, call.cached.id, 'coalesced');
@@ -85,6 +102,8 @@ export class CachedCaller {
       if (this.inFlight.get(id) === flight) {
         this.inFlight.delete(id);
         this.inFlightTags.delete(id);
+        // Only a flight no invalidation detached may answer callers whose reads are late.
+        this.finishedFlights.finished(id, flight);
       }
     });
     this.inFlight.set(id, flight);

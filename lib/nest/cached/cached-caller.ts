@@ -29,44 +29,40 @@ export class CachedCaller {
   constructor(private readonly logger: Logger) {}
 
   /** One call of a wrapped method. */
-  call(
+  async call(
     cached: CachedMethod,
     instance: object,
     original: (...args: unknown[]) => unknown,
     args: unknown[],
   ): Promise<unknown> {
-    let key: string;
-    try {
-      key = cachedKey(cached.prefix, cached.metadata, args);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // A key that cannot be built rejects the call (this is an async function).
+    const key = cachedKey(cached.prefix, cached.metadata, args);
     // Taken now: a call that started before an invalidation must not write its result after it.
     const { generation } = cached.state;
     const readEpoch = this.finishedFlights.readStarted();
-    // A hit costs one store read and a counter; the call record is built only on a miss.
-    return cached.store.get(key).then(
-      (hit) => {
-        this.finishedFlights.readDone();
-        if (hit === undefined) {
-          return this.joinOrLoad({ cached, instance, original, args, key, generation }, readEpoch);
-        }
-        if (cached.metadata.staleMs === undefined) {
-          cached.state.counters.hits++;
-          recordCachedOutcome(cached.store, cached.id, 'hit');
-          return hit;
-        }
-        return this.serveEnvelope(
-          { cached, instance, original, args, key, generation },
-          hit,
-          readEpoch,
-        );
-      },
-      (error: unknown) => {
-        this.finishedFlights.readDone();
-        this.storeFailed(cached, 'read', key, error);
-        return this.joinOrLoad({ cached, instance, original, args, key, generation }, readEpoch);
-      },
+    // A hit costs one store read, a counter and its outcome record: no callbacks are allocated
+    // for it, and the call record is built only on a miss or a staleWhileRevalidate hit.
+    let hit: unknown;
+    try {
+      hit = await cached.store.get(key);
+    } catch (error) {
+      this.finishedFlights.readDone();
+      this.storeFailed(cached, 'read', key, error);
+      return this.joinOrLoad({ cached, instance, original, args, key, generation }, readEpoch);
+    }
+    this.finishedFlights.readDone();
+    if (hit === undefined) {
+      return this.joinOrLoad({ cached, instance, original, args, key, generation }, readEpoch);
+    }
+    if (cached.metadata.staleMs === undefined) {
+      cached.state.counters.hits++;
+      recordCachedOutcome(cached.store, cached.id, 'hit');
+      return hit;
+    }
+    return this.serveEnvelope(
+      { cached, instance, original, args, key, generation },
+      hit,
+      readEpoch,
     );
   }
 

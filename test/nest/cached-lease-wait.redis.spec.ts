@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { Cached, KvCacheService, KvStore, KvStoreModule, RedisStore } from '../../lib/index.js';
-import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
+import { Cached, KvCacheService, KvStore, RedisStore } from '../../lib/index.js';
+import { uniquePrefix } from '../support/redis-harness.js';
+import { redisAppInstances } from './support/redis-app-instances.js';
 import { sleep } from '../support/sleep.js';
 
 /** A report service; `failing` makes the next run throw after `gate` opens. */
@@ -26,32 +26,7 @@ class ReportService {
   }
 }
 
-let redis: RedisProcess;
-const apps: TestingModule[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
-
-afterAll(async () => {
-  await redis?.stop();
-});
-
-async function instance(keyPrefix: string): Promise<TestingModule> {
-  const app = await Test.createTestingModule({
-    imports: [
-      KvStoreModule.forRoot({ type: 'redis', host: LOOPBACK, port: redis.port, keyPrefix }),
-    ],
-    providers: [ReportService],
-  }).compile();
-  await app.init();
-  apps.push(app);
-  return app;
-}
+const instance = redisAppInstances([ReportService]);
 
 describe('@Cached leases on Redis: bounded waits', () => {
   it('waits at most lockWait for a lease that is never released, then computes itself', async () => {

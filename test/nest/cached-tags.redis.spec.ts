@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Test, type TestingModule } from '@nestjs/testing';
-import { Cached, KvCacheService, KvStore, KvStoreModule } from '../../lib/index.js';
-import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
+import { Cached, KvCacheService, KvStore } from '../../lib/index.js';
+import { uniquePrefix } from '../support/redis-harness.js';
+import { redisAppInstances } from './support/redis-app-instances.js';
 import { sleep } from '../support/sleep.js';
 
 /** Looks up account names; `gate`, when set, holds a computation until the test opens it. */
@@ -18,33 +18,7 @@ class AccountService {
   }
 }
 
-let redis: RedisProcess;
-const apps: TestingModule[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
-
-afterAll(async () => {
-  await redis?.stop();
-});
-
-/** One app instance with its own store connection and its own KvCacheService. */
-async function instance(keyPrefix: string): Promise<TestingModule> {
-  const app = await Test.createTestingModule({
-    imports: [
-      KvStoreModule.forRoot({ type: 'redis', host: LOOPBACK, port: redis.port, keyPrefix }),
-    ],
-    providers: [AccountService],
-  }).compile();
-  await app.init();
-  apps.push(app);
-  return app;
-}
+const instance = redisAppInstances([AccountService]);
 
 describe('@Cached tags on Redis across two app instances', () => {
   it('keeps out a result computed on one instance while another invalidated its tag', async () => {

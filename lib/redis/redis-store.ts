@@ -9,6 +9,7 @@ import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
 import { DurableWrites, resolveDurability, writeConnectionOf } from './durability.js';
 import { IndexSweeper } from './index-sweeper.js';
+import { sendPuts } from './indexed-puts.js';
 import { KeyLayout, type Shard } from './key-layout.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
@@ -136,13 +137,11 @@ export class RedisStore extends KvStore implements LeaseCapable {
         return readMany(this.client, names) as Promise<Array<Buffer | null>>;
       },
       put: (shard, member, value, ttlMs) => {
-        const { dataPrefix, indexKey } = this.shard(shard);
-        const write = this.client.kvPut(dataPrefix + member, indexKey, member, value, ttlMs);
+        const write = sendPuts(this.client, this.topology, this.shard(shard), [member, value, ttlMs]);
         return this.durable(shard, write, [member]);
       },
       putMany: (shard, triples) => {
-        const { dataPrefix, indexKey } = this.shard(shard);
-        const write = this.client.kvPutBatch(indexKey, dataPrefix, triples);
+        const write = sendPuts(this.client, this.topology, this.shard(shard), triples);
         return this.durable(shard, write, triples.filter((_, i) => i % 3 === 0) as string[]);
       },
     });
@@ -284,13 +283,12 @@ export class RedisStore extends KvStore implements LeaseCapable {
     const ttl = ttlMs ?? 0;
     await Promise.all(
       [...this.layout.group(entries, ([k]) => k)].map(([shardNumber, positions]) => {
-        const { dataPrefix, indexKey } = this.shard(shardNumber);
         const triples: Array<RawValue | number> = [];
         for (const i of positions) {
           const [key, raw] = entries[i] as [string, RawValue];
           triples.push(key, raw, ttl);
         }
-        const write = this.direct().kvPutBatch(indexKey, dataPrefix, triples);
+        const write = sendPuts(this.direct(), this.topology, this.shard(shardNumber), triples);
         const keys = positions.map((i) => (entries[i] as [string, RawValue])[0]);
         return this.guard(this.durable(shardNumber, write, keys));
       }),

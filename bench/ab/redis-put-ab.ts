@@ -68,9 +68,18 @@ for (const name of ['before', 'after', 'node-redis 5', 'ioredis']) {
   const factory = factories[name];
   let subject: RedisSubject;
   if (factory) {
-    const store = factory({ type: 'redis', host: '127.0.0.1', port: server.port, keyPrefix: 'ab:' });
+    const store = factory({
+      type: 'redis',
+      host: '127.0.0.1',
+      port: server.port,
+      keyPrefix: 'ab:',
+    });
     await store.ping();
-    subject = { put: (k, v) => store.put(k, v), get: (k) => store.get(k), close: () => store.close() };
+    subject = {
+      put: (k, v) => store.put(k, v),
+      get: (k) => store.get(k),
+      close: () => store.close(),
+    };
   } else {
     subject = await (REDIS_SUBJECTS[name] as (port: number) => Promise<RedisSubject>)(server.port);
   }
@@ -154,7 +163,9 @@ const ratio = (row: string, a: string, b: string): string => {
   const bs = samples[row]?.[b] ?? [];
   return `${median(as.map(([rate], r) => rate / (bs[r] as [number, number, number])[0])).toFixed(2)}x`;
 };
-console.log(`Redis store A/B: ${rounds} rounds, before = ${ref}; paired ratios are medians of per-round ratios.`);
+console.log(
+  `Redis store A/B: ${rounds} rounds, before = ${ref}; paired ratios are medians of per-round ratios.`,
+);
 console.log('');
 console.log(
   '| row | before ops/s | after ops/s | node-redis 5 ops/s | after vs before | before vs node-redis 5 | after vs node-redis 5 | after vs ioredis |',

@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { RawValue } from '../core/types.js';
+import { EncodedScript, encodeCommand, sendTransaction, type RespArg } from './encoded-commands.js';
 import type { Shard } from './key-layout.js';
+import { SCRIPTS } from './lua-scripts.js';
 import { transactionsFor } from './migration-safe-index.js';
 import type { RedisClient } from './redis-connection.js';
 import type { RedisTopology } from './resolve-redis-options.js';
-import { encodeCommand, sendTransaction, type RespArg } from './resp-transaction.js';
 
 /**
  * Puts of one shard as the store sends them: [member, value, ttl ms (0: none)] triples in the
@@ -12,9 +13,18 @@ import { encodeCommand, sendTransaction, type RespArg } from './resp-transaction
  */
 export type PutTriples = ReadonlyArray<RawValue | number>;
 
+const PUT = new EncodedScript(SCRIPTS.kvPut.lua);
+
 /**
- * Stores `triples` of `shard` with their index entries in one atomic command: a transaction on a
- * single server or Sentinel, the put script on a cluster (see migration-safe-index.ts).
+ * Stores `triples` of `shard` and adds their members to its index, atomically: no other client
+ * sees a data key without its index entry or the reverse. On a single server or Sentinel a lone
+ * put runs the put script and several run as one transaction; on a cluster they run as scripts
+ * (see migration-safe-index.ts).
+ *
+ * Measured (bench/ab/redis-put-ab.ts, and callgrind for instruction counts): a transaction costs
+ * the server about as many instructions per key as a plain SET, the batch script four times as
+ * many, most of them spent handing every argument to Lua and back. For one key the script wins:
+ * its server cost is higher, but the transaction's three more commands cost the client more.
  */
 export function sendPuts(
   client: RedisClient,
@@ -22,27 +32,23 @@ export function sendPuts(
   shard: Shard,
   triples: PutTriples,
 ): Promise<unknown> {
-  if (transactionsFor(topology)) return putInTransaction(client as Redis, shard, triples);
-  if (triples.length === 3) {
+  const { dataPrefix, indexKey } = shard;
+  if (!transactionsFor(topology)) {
+    if (triples.length > 3) return client.kvPutBatch(indexKey, dataPrefix, triples);
     const [member, value, ttlMs] = triples as [string, RawValue, number];
-    return client.kvPut(shard.dataPrefix + member, shard.indexKey, member, value, ttlMs);
+    return client.kvPut(dataPrefix + member, indexKey, member, value, ttlMs);
   }
-  return client.kvPutBatch(shard.indexKey, shard.dataPrefix, triples);
+  if (triples.length > 3) return putInTransaction(client as Redis, shard, triples);
+  const [member, value, ttlMs] = triples as [string, RawValue, number];
+  return PUT.call(client as Redis, [dataPrefix + member, indexKey], [member, value, ttlMs]);
 }
 
 /**
- * Stores `triples` of `shard` and adds their members to its index in one MULTI/EXEC
- * transaction, so no other client sees a data key without its index entry or the reverse:
- * one MSET per run of entries without a TTL, a `SET PX` for each entry with one (in the order
- * given, so the last put of a key wins), then one ZADD of every member. Redis runs these as
- * native commands: measured (bench/ab/redis-put-ab.ts), the put script cost the server about
- * four times as many instructions per key, most of them in handing every argument to Lua and back.
+ * Stores `triples` of `shard` and indexes them in one MULTI/EXEC transaction: one MSET per run of
+ * entries without a TTL, a `SET PX` for each entry with one (in the order given, so the last put
+ * of a key wins), then one ZADD of every member.
  */
-export async function putInTransaction(
-  client: Redis,
-  shard: Shard,
-  triples: PutTriples,
-): Promise<void> {
+async function putInTransaction(client: Redis, shard: Shard, triples: PutTriples): Promise<void> {
   const commands: Array<[string, string | Buffer]> = [];
   const scored: RespArg[] = [shard.indexKey];
   let run: RespArg[] = [];

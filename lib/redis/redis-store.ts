@@ -137,7 +137,11 @@ export class RedisStore extends KvStore implements LeaseCapable {
         return readMany(this.client, names) as Promise<Array<Buffer | null>>;
       },
       put: (shard, member, value, ttlMs) => {
-        const write = sendPuts(this.client, this.topology, this.shard(shard), [member, value, ttlMs]);
+        const write = sendPuts(this.client, this.topology, this.shard(shard), [
+          member,
+          value,
+          ttlMs,
+        ]);
         return this.durable(shard, write, [member]);
       },
       putMany: (shard, triples) => {

@@ -12,7 +12,16 @@ import { Command, type Redis } from 'ioredis';
 /** An argument of an encoded command. */
 export type RespArg = string | Buffer | number;
 
-/** The RESP bytes of one command: text while every argument is text, else one Buffer. */
+/**
+ * Text beyond which an encoded command continues in a new piece: V8 strings stop at about 2^29
+ * characters, and a batch of large values would pass that.
+ */
+const MAX_TEXT = 1 << 24;
+
+/**
+ * The RESP bytes of one command: text while every argument is text and the whole is short,
+ * else one Buffer.
+ */
 export function encodeCommand(name: string, args: readonly RespArg[]): string | Buffer {
   let text = `*${args.length + 1}\r\n$${name.length}\r\n${name}\r\n`;
   // Byte length of everything encoded so far, tracked so that Buffers need no second pass.
@@ -22,8 +31,13 @@ export function encodeCommand(name: string, args: readonly RespArg[]): string | 
     if (typeof arg === 'string') {
       const length = Buffer.byteLength(arg);
       const head = `$${length}\r\n`;
-      text += `${head}${arg}\r\n`;
       bytes += head.length + length + 2;
+      if (text.length + arg.length <= MAX_TEXT) {
+        text += `${head}${arg}\r\n`;
+      } else {
+        (parts ??= []).push(text + head, arg);
+        text = '\r\n';
+      }
     } else if (typeof arg === 'number') {
       const digits = String(arg);
       const field = `$${digits.length}\r\n${digits}\r\n`;

@@ -9,7 +9,7 @@ import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
 import { DurableWrites, resolveDurability, writeConnectionOf } from './durability.js';
 import { IndexSweeper } from './index-sweeper.js';
-import { sendPuts } from './indexed-puts.js';
+import { sendPut, sendPuts } from './indexed-puts.js';
 import { KeyLayout, type Shard } from './key-layout.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
@@ -137,11 +137,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
         return readMany(this.client, names) as Promise<Array<Buffer | null>>;
       },
       put: (shard, member, value, ttlMs) => {
-        const write = sendPuts(this.client, this.topology, this.shard(shard), [
-          member,
-          value,
-          ttlMs,
-        ]);
+        const write = sendPut(this.client, this.topology, this.shard(shard), member, value, ttlMs);
         return this.durable(shard, write, [member]);
       },
       putMany: (shard, triples) => {

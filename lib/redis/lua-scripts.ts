@@ -157,12 +157,9 @@ local function shortest(number)
   return text
 end
 local got = redis.pcall('GET', KEYS[1])
-if type(got) == 'table' and got.err then
-  if string.sub(got.err, 1, 9) == 'WRONGTYPE' then
-    return redis.error_reply('${NOT_A_NUMBER_MARKER} ' .. got.err)
-  end
-  return got
-end
+-- WRONGTYPE (a list or hash written by another program) goes back as it is: the store reports
+-- it as it does for reads, naming the key and its type.
+if type(got) == 'table' and got.err then return got end
 local current = 0
 if got then
   current = parse(got)

@@ -120,7 +120,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
     });
     this.near =
       this.config.nearCache &&
-      createNearCache(this.config, this.config.nearCache, this.client, (key, raw) =>
+      createNearCache(this, this.config, this.config.nearCache, this.client, (key, raw) =>
         this.nearCacheForm(key, raw),
       );
     this.batcher = new CommandBatcher<RawValue | TimedRaw>({

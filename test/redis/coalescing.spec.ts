@@ -100,6 +100,18 @@ describe('concurrent calls issued in the same tick', () => {
     expect(await commandsRunBy(() => store.get('one'))).toEqual({ get: 1 });
   });
 
+  it('a lone put still stores and indexes its key after the server forgot its scripts (SCRIPT FLUSH)', async () => {
+    const store = open();
+    await store.put('before', 1);
+    await admin.script('FLUSH');
+    await store.put('after', 2);
+    expect(await store.get('after')).toBe(2);
+    expect(await store.rangeGet('')).toEqual([
+      ['after', 2],
+      ['before', 1],
+    ]);
+  });
+
   it('keeps the order in which calls were made, whatever the command', async () => {
     const store = open();
     const put = store.put('k', 'first');

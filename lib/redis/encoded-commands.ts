@@ -6,7 +6,8 @@ import { Command, type Redis } from 'ioredis';
  * matches their replies and applies its timeouts and reconnection rules as for any command.
  * ioredis would build the same bytes, but first copies every argument through `Array.flat()`
  * and, for a command with any Buffer argument (every index key is one), re-encodes each
- * argument into a Buffer of its own: measured, most of the client's work for a batch of puts.
+ * argument into a Buffer of its own: measured, a quarter of the client's time for a batch of puts
+ * (CPU profiles, docs/benchmarks.md).
  */
 
 /** An argument of an encoded command. */
@@ -79,7 +80,7 @@ class EncodedCommand extends Command {
   /**
    * Inside a transaction only EXEC carries the command timeout: it answers last, so its timer
    * covers the whole transaction. The timers of the commands before it would only ever fire
-   * together with it, and for a lone put cost about as much as the rest of the client's work.
+   * together with it, and each would cost the client a Node timer set and cleared.
    */
   override setTimeout(ms: number): void {
     if (!this.inTransaction) super.setTimeout(ms);
@@ -156,8 +157,8 @@ export class EncodedScript {
   encode(socket: object, keys: readonly RespArg[], args: readonly RespArg[]): string | Buffer {
     const known = this.sentOn.has(socket);
     if (!known) this.sentOn.add(socket);
-    const head = known ? ['EVALSHA', this.sha] : ['EVAL', this.lua];
-    return encodeCommand(head[0] as string, [head[1] as string, keys.length, ...keys, ...args]);
+    const all = [known ? this.sha : this.lua, keys.length, ...keys, ...args];
+    return encodeCommand(known ? 'EVALSHA' : 'EVAL', all);
   }
 }
 

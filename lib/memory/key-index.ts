@@ -143,7 +143,7 @@ export class KeyIndex<V extends IndexedValue> {
     const [keys, values] = this.takeLive();
     if (keys.length === 0) return;
     if (!this.wide && keys.some((key) => HIGH_UNIT.test(key))) this.wide = true;
-    const compare = this.compare;
+    const compare = this.wide ? compareKeys : compareUnits;
     const order = keys.map((_, i) => i);
     order.sort((a, b) => compare(keys[a] as string, keys[b] as string));
     const sortedKeys = order.map((i) => keys[i] as string);
@@ -179,6 +179,10 @@ export class KeyIndex<V extends IndexedValue> {
   /** Replaces the tree by one built from its keys and `keys` (sorted, none in the tree). */
   private rebuild(keys: string[], values: V[]): void {
     const compare = this.compare;
+    if (this.tree.size === 0) {
+      this.tree = bulkLoad(keys, values, this.tree.maxNodeSize, compare);
+      return;
+    }
     const allKeys: string[] = [];
     const allValues: V[] = [];
     let next = 0;

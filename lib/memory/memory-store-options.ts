@@ -1,3 +1,5 @@
+import { describeValue } from '../core/describe-value.js';
+import { InvalidOptionsError } from '../core/errors.js';
 import type { CommonStoreOptions } from '../core/types.js';
 
 /** Options of the in-memory store (`createStore({ type: 'memory', ... })`). */
@@ -26,3 +28,27 @@ export const MEMORY_STORE_OPTION_NAMES = [
   'now',
   'sweepInterval',
 ] as const;
+
+const DEFAULT_SWEEP_INTERVAL_SECONDS = 0.1;
+
+/** The `maxEntries` bound, or null when unbounded; throws `InvalidOptionsError` when invalid. */
+export function validateMaxEntries(maxEntries: unknown): number | null {
+  if (maxEntries === undefined) return null;
+  if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
+    throw new InvalidOptionsError(
+      `maxEntries must be a positive integer; got ${describeValue(maxEntries)}`,
+    );
+  }
+  return maxEntries;
+}
+
+/** The sweep interval in milliseconds; throws `InvalidOptionsError` when invalid. */
+export function validateSweepInterval(seconds: unknown): number {
+  if (seconds === undefined) return DEFAULT_SWEEP_INTERVAL_SECONDS * 1000;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidOptionsError(
+      `sweepInterval must be a positive number of seconds; got ${describeValue(seconds)}`,
+    );
+  }
+  return Math.max(1, seconds * 1000);
+}

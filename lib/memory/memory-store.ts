@@ -8,8 +8,13 @@ import { assertKnownOptions } from '../core/validation.js';
 import { serializerName } from '../core/resolve-serializer.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { ExpirySweeper, type SweepTarget } from './expiry-sweeper.js';
-import { KeyIndex } from './key-index.js';
-import { MEMORY_STORE_OPTION_NAMES, type MemoryStoreOptions } from './memory-store-options.js';
+import { KeyIndex, PENDING, type IndexedValue } from './key-index.js';
+import {
+  MEMORY_STORE_OPTION_NAMES,
+  validateMaxEntries,
+  validateSweepInterval,
+  type MemoryStoreOptions,
+} from './memory-store-options.js';
 
 /** Statistics of the in-memory store. */
 export interface MemoryStoreStats extends KvStoreStats {
@@ -22,18 +27,17 @@ export interface MemoryStoreStats extends KvStoreStats {
   expirations: number;
 }
 
-interface Entry {
+interface Entry extends IndexedValue {
   raw: RawValue;
   /** Milliseconds since the epoch; 0 when the entry never expires. */
   expiresAt: number;
 }
 
-const DEFAULT_SWEEP_INTERVAL_SECONDS = 0.1;
-
 /**
  * The embedded default store: values are kept serialized (callers can never mutate what is
- * stored), a B+ tree keeps keys in UTF-8 byte order for O(log n + k) ranges, expired keys are
- * freed on access and by an active sweep, and `maxEntries` turns it into an LRU cache.
+ * stored), a B+ tree keeps keys in UTF-8 byte order for O(log n + k) ranges (new keys join it at
+ * the next ordered read), expired keys are freed on access and by an active sweep, and
+ * `maxEntries` turns it into an LRU cache.
  */
 export class MemoryStore extends KvStore {
   /** Always `'memory'`. */
@@ -91,7 +95,7 @@ export class MemoryStore extends KvStore {
   private evictIfExpired(key: string, now: number): boolean {
     const entry = this.entries.get(key);
     if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt > now) return false;
-    this.remove(key);
+    this.remove(key, entry);
     this.expirations++;
     return true;
   }
@@ -139,9 +143,10 @@ export class MemoryStore extends KvStore {
   }
 
   protected deleteRaw(key: string): boolean {
-    const existed = this.live(key) !== undefined;
-    if (existed) this.remove(key);
-    return existed;
+    const entry = this.live(key);
+    if (entry === undefined) return false;
+    this.remove(key, entry);
+    return true;
   }
 
   protected deleteManyRaw(keys: readonly string[]): number {
@@ -162,7 +167,7 @@ export class MemoryStore extends KvStore {
 
   protected rangeRaw(range: KeyRange, limit: number | undefined): Array<[string, RawValue]> {
     const rows: Array<[string, RawValue]> = [];
-    const expired: string[] = [];
+    const expired: Array<[string, Entry]> = [];
     const max = limit ?? Number.POSITIVE_INFINITY;
     const now = this.clock();
     // The tree holds each entry beside its key: a range reads no hash table, which at a million
@@ -171,7 +176,7 @@ export class MemoryStore extends KvStore {
       if (range.end !== undefined && compareKeys(key, range.end) >= 0) break;
       if (range.prefix !== undefined && !key.startsWith(range.prefix)) break;
       if (entry.expiresAt !== 0 && entry.expiresAt <= now) {
-        expired.push(key);
+        expired.push([key, entry]);
         continue;
       }
       rows.push([key, entry.raw]);
@@ -180,8 +185,8 @@ export class MemoryStore extends KvStore {
     // Entries a range returns count as used, as every other read does (see maxEntries).
     if (this.maxEntries !== null) for (const [key] of rows) this.touch(key);
     // The tree must not change while its iterator is live.
-    for (const key of expired) {
-      this.remove(key);
+    for (const [key, entry] of expired) {
+      this.remove(key, entry);
       this.expirations++;
     }
     return rows;
@@ -235,7 +240,7 @@ export class MemoryStore extends KvStore {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expiresAt !== 0 && entry.expiresAt <= this.clock()) {
-      this.remove(key);
+      this.remove(key, entry);
       this.expirations++;
       return undefined;
     }
@@ -246,9 +251,9 @@ export class MemoryStore extends KvStore {
   private set(key: string, raw: RawValue, expiresAt: number): void {
     const existing = this.entries.get(key);
     if (existing === undefined) {
-      const entry: Entry = { raw, expiresAt };
+      const entry: Entry = { raw, expiresAt, indexState: PENDING };
       this.entries.set(key, entry);
-      this.index.set(key, entry);
+      this.index.add(key, entry);
       if (this.maxEntries !== null && this.entries.size > this.maxEntries) this.makeRoom();
     } else {
       existing.raw = raw;
@@ -274,43 +279,24 @@ export class MemoryStore extends KvStore {
     this.entries.set(key, entry);
   }
 
-  private remove(key: string): void {
+  private remove(key: string, entry: Entry): void {
     this.entries.delete(key);
-    this.index.delete(key);
+    this.index.delete(key, entry);
     this.expiring.delete(key);
   }
 
   /** Frees one entry beyond `maxEntries`: an expired one when there is one, else the least recently used. */
   private makeRoom(): void {
     const expired = this.expiryQueue?.takeExpired(this.clock());
-    if (expired !== undefined) {
-      this.remove(expired);
+    const expiredEntry = expired === undefined ? undefined : this.entries.get(expired);
+    if (expired !== undefined && expiredEntry !== undefined) {
+      this.remove(expired, expiredEntry);
       this.expirations++;
       return;
     }
-    const oldest = this.entries.keys().next();
+    const oldest = this.entries.entries().next();
     if (oldest.done) return;
-    this.remove(oldest.value);
+    this.remove(...oldest.value);
     this.evictions++;
   }
-}
-
-function validateMaxEntries(maxEntries: unknown): number | null {
-  if (maxEntries === undefined) return null;
-  if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries <= 0) {
-    throw new InvalidOptionsError(
-      `maxEntries must be a positive integer; got ${describeValue(maxEntries)}`,
-    );
-  }
-  return maxEntries;
-}
-
-function validateSweepInterval(seconds: unknown): number {
-  if (seconds === undefined) return DEFAULT_SWEEP_INTERVAL_SECONDS * 1000;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new InvalidOptionsError(
-      `sweepInterval must be a positive number of seconds; got ${describeValue(seconds)}`,
-    );
-  }
-  return Math.max(1, seconds * 1000);
 }

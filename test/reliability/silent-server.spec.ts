@@ -175,8 +175,13 @@ describe('a server killed while writes are in flight', () => {
           settle(store.rangeGet('bulk:')),
         ];
       });
-      const errors = await Promise.all(calls);
+      const outcomes = await Promise.all(calls);
       await store.close();
+      // A small call can be answered before the kill lands (writes got faster): it succeeded,
+      // which is fine. The 5,000-entry putMany cannot be, and every call that failed must fail
+      // in the library's words.
+      const errors = outcomes.filter((outcome) => outcome !== undefined);
+      expect(outcomes[0]).toBeDefined();
       for (const error of errors) {
         expect(error).toBeInstanceOf(KvStoreError);
         expect(['CONNECTION', 'TIMEOUT']).toContain((error as KvStoreError).code);

@@ -47,7 +47,7 @@ export interface MergeThresholds {
 }
 
 /** Measured by `bench/limits/memory-merge.ts`. */
-const DEFAULT_THRESHOLDS: MergeThresholds = { sortFrom: 0.01, rebuildFrom: 0.5 };
+const DEFAULT_THRESHOLDS: MergeThresholds = { sortFrom: 0.01, rebuildFrom: 1 };
 
 /** Pending slots that were dropped, beyond which the pending list is compacted. */
 const COMPACT_SLACK = 1024;

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBenchRedis, type BenchRedis } from './support/bench-redis.js';
 import { renderChart, type ChartTarget, type RangeSeries } from './support/chart.js';
-import type { CaseModule, Job, RoundsReport } from './support/job.js';
+import type { CaseModule, Job, RoundsReport, ScriptPhases } from './support/job.js';
 import { median } from './support/measure.js';
 import { formatFigure, renderMarkdown } from './support/report.js';
 import { figureOf, type RunResults } from './support/results.js';
@@ -63,6 +63,28 @@ function runJob(job: Job, env: NodeJS.ProcessEnv): Promise<RoundsReport> {
   });
 }
 
+/** One fresh process of a job: its wall time as the runner saw it, and where the script spent it. */
+interface JobTiming {
+  job: string;
+  repetition: number;
+  seconds: number;
+  phases?: ScriptPhases;
+}
+
+/** "12.3 s (set-up 8.1, warm-up 0.4, rounds 3.5)": where a job's process spent its time. */
+function describeTiming(timing: JobTiming): string {
+  const p = timing.phases;
+  const parts =
+    p?.setup === undefined
+      ? []
+      : [
+          `set-up ${p.setup.toFixed(1)}`,
+          `warm-up ${(p.warmup ?? 0).toFixed(1)}`,
+          `rounds ${(p.rounds ?? 0).toFixed(1)}`,
+        ];
+  return `took ${timing.seconds.toFixed(1)} s${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
 async function main(): Promise<void> {
   const cases = await loadCases();
   const jobs = cases
@@ -73,6 +95,7 @@ async function main(): Promise<void> {
   const env = { ...process.env, BENCH_REDIS_PORT: String(redis?.port ?? '') };
   const results: RunResults = { rows: {} };
   const failures: string[] = [];
+  const timings: JobTiming[] = [];
   const started = Date.now();
   try {
     for (const row of jobs.flatMap((job) => job.rows.map((r) => ({ row: r, job })))) {
@@ -82,12 +105,23 @@ async function main(): Promise<void> {
         samples: Object.fromEntries(row.job.subjects.map((s) => [s, [] as number[][]])),
       };
     }
-    for (const [n, job] of jobs.entries()) {
+    const runRepetitions = async (job: Job): Promise<void> => {
+      const n = jobs.indexOf(job);
       const repetitions = quick ? 1 : (job.repetitions ?? 1);
       for (let r = 0; r < repetitions; r++) {
         const label = `[${n + 1}/${jobs.length}] ${job.script} ${job.args.join(' ')} (${r + 1}/${repetitions})`;
+        const timing: JobTiming = {
+          job: `${job.script} ${job.args.join(' ')}`.trim(),
+          repetition: r + 1,
+          seconds: 0,
+        };
+        timings.push(timing);
+        const jobStarted = Date.now();
         try {
           const report = await runJob(job, env);
+          timing.seconds = (Date.now() - jobStarted) / 1000;
+          if (report.phases) timing.phases = report.phases;
+          process.stderr.write(`${label} ${describeTiming(timing)}\n`);
           for (const row of job.rows) {
             const measured = report.rows[row.id] ?? {};
             for (const subject of job.subjects) {
@@ -100,10 +134,22 @@ async function main(): Promise<void> {
         } catch (error) {
           // One broken job must not throw away the figures of every other job.
           failures.push(`${label}: ${(error as Error).message}`);
-          process.stderr.write(`${label}: FAILED\n`);
+          timing.seconds = (Date.now() - jobStarted) / 1000;
+          process.stderr.write(`${label}: FAILED after ${timing.seconds.toFixed(1)} s\n`);
         }
       }
-    }
+    };
+    // A full run measures one process at a time. A smoke run's figures mean nothing and most of
+    // its time is process start-up, so its memory-only jobs run beside its Redis jobs: two lanes,
+    // one per core, each one process at a time (Redis jobs share the server, so they never overlap).
+    const lanes = quick
+      ? [jobs.filter((job) => !job.redis), jobs.filter((job) => job.redis)]
+      : [jobs];
+    await Promise.all(
+      lanes.map(async (lane) => {
+        for (const job of lane) await runRepetitions(job);
+      }),
+    );
   } finally {
     await redis?.stop();
   }
@@ -168,7 +214,7 @@ async function main(): Promise<void> {
   writeFileSync(join(sourceDir, `results${suffix}.svg`), svg);
   writeFileSync(
     join(sourceDir, `results${suffix}.json`),
-    `${JSON.stringify({ machine, versions, targets: outcomes, rows: results.rows }, null, 2)}\n`,
+    `${JSON.stringify({ machine, versions, targets: outcomes, jobs: timings, rows: results.rows }, null, 2)}\n`,
   );
   for (const o of outcomes) {
     const met = Number.isFinite(o.threshold) ? (o.met ? 'met' : 'MISSED') : 'reported';

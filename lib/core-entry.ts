@@ -49,6 +49,10 @@ export type {
   NearCacheTrackingMode,
 } from './redis/near-cache/near-cache-options.js';
 export type { NearCacheStats } from './redis/near-cache/near-cache.js';
+export {
+  NEAR_CACHE_INVALIDATED_CHANNEL,
+  type NearCacheInvalidatedMessage,
+} from './redis/near-cache/invalidated-channel.js';
 export { createStore, withStore, STORE_TYPES, type StoreOptions } from './create-store.js';
 export {
   kvStoreOptionsFromEnv,

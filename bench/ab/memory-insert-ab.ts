@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MemoryStore } from '../../lib/index.js';
+import { buildRef } from '../support/build-ref.js';
 import { sampleKey, sampleValue, shuffledIndexes } from '../support/fixtures.js';
 import { median } from '../support/measure.js';
 
@@ -25,22 +24,6 @@ const keyCount = Number(arg('keys', '100000'));
 const rounds = Number(arg('rounds', '7'));
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
-/** Builds lib/ of `ref` into .tmp/ab/<commit>/dist once; returns the path of its index.js. */
-function buildRef(gitRef: string): string {
-  const commit = execFileSync('git', ['rev-parse', gitRef], { cwd: repo }).toString().trim();
-  const root = join(repo, '.tmp', 'ab', commit);
-  const entry = join(root, 'dist', 'index.js');
-  if (existsSync(entry)) return entry;
-  mkdirSync(root, { recursive: true });
-  const files = ['lib', 'tsconfig.json', 'tsconfig.build.json'];
-  const archive = execFileSync('git', ['archive', commit, ...files], { cwd: repo });
-  execFileSync('tar', ['-x', '-C', root], { input: archive });
-  execFileSync(join(repo, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
-    cwd: root,
-  });
-  return entry;
-}
-
 interface Subject {
   put(key: string, value: unknown): Promise<unknown>;
   get(key: string): Promise<unknown>;
@@ -49,8 +32,9 @@ interface Subject {
 }
 
 type StoreClass = new () => MemoryStore;
-const Before = ((await import(pathToFileURL(buildRef(ref)).href)) as { MemoryStore: StoreClass })
-  .MemoryStore;
+const Before = (
+  (await import(pathToFileURL(buildRef(repo, ref)).href)) as { MemoryStore: StoreClass }
+).MemoryStore;
 const After = (
   (await import(pathToFileURL(join(repo, 'dist', 'index.js')).href)) as {
     MemoryStore: StoreClass;

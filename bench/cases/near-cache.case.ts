@@ -20,19 +20,25 @@ const nearCacheCases: CaseModule = {
       ],
       redis: true,
     },
-    ...(['50', '99'] as const).map((percentile) => ({
+    {
       script: 'near-cache-invalidation',
-      args: [percentile],
+      args: [],
       subjects: ['default', 'broadcast'],
       rows: [
-        {
+        ...(['50', '99'] as const).map((percentile) => ({
           id: `near-cache-invalidation-p${percentile}`,
-          title: `Near cache: invalidation delay between two processes (write acknowledged in B to entry gone in A), p${percentile} of 1000, by tracking mode`,
+          title: `Near cache: invalidation delay between two processes (write acknowledged in B to entry gone in A, A idle: timestamped on the near cache's diagnostics channel), p${percentile} of 1000 (median of 3 rounds), by tracking mode`,
           unit: 'ms' as const,
-        },
+        })),
+        // No target: the figure includes the core the spinning reader takes from Redis and B.
+        ...(['50', '99'] as const).map((percentile) => ({
+          id: `near-cache-invalidation-busy-p${percentile}`,
+          title: `Near cache: staleness seen by a busy reader (write acknowledged in B to A's first get that misses, A spinning on get), p${percentile} of 1000 (median of 3 rounds), by tracking mode`,
+          unit: 'ms' as const,
+        })),
       ],
       redis: true,
-    })),
+    },
   ],
   targets: [
     atLeast('Near-cache hit >= 0.5x the memory store get', 'near-cache-hit', 'memory store', 0.5),
@@ -43,7 +49,8 @@ const nearCacheCases: CaseModule = {
       10,
     ),
     {
-      description: 'Near-cache invalidation delay between two processes: p99 < 2 ms (loopback)',
+      description:
+        'Near-cache invalidation delay between two processes: p99 < 2 ms (loopback, reader idle)',
       check: (results) => {
         const p99 = figureOf(results, 'near-cache-invalidation-p99', 'default');
         if (p99 === undefined) return undefined;

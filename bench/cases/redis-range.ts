@@ -4,7 +4,8 @@ import { sampleKey, sampleValue } from '../support/fixtures.js';
 import { interleavedRounds, medianMs, reportRounds, scriptArgs } from '../support/measure.js';
 
 // argv: subjects ('kv-store', 'scan-listing'), store sizes (comma-separated), quick.
-// Rows: redis-range-<size>. Every size is its own key prefix on the one server, and each round
+// Rows: redis-range-<size>. Every size is its own database on the one server (so a SCAN listing
+// at 100k walks the 100k keys of its store, not every key of every size), and each round
 // measures all sizes back to back: "time at 1M / time at 10k" is a paired ratio. A SCAN listing
 // of a million keys takes tens of seconds per query, so it is measured up to 100k.
 const { subjects, args, quick } = scriptArgs();
@@ -15,10 +16,17 @@ const SCAN_LIMIT = 100_000;
 let seed = 7;
 const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const prefixOf = (size: number): string => `range${size}:`;
+const dbOf = (size: number): number => 1 + sizes.indexOf(size);
 
 const stores = new Map<number, KvStore>();
 for (const size of sizes) {
-  const store = createStore({ type: 'redis', host: '127.0.0.1', port, keyPrefix: prefixOf(size) });
+  const store = createStore({
+    type: 'redis',
+    host: '127.0.0.1',
+    port,
+    db: dbOf(size),
+    keyPrefix: prefixOf(size),
+  });
   await store.ping();
   if ((await store.getStats()).totalKeys !== size) {
     await store.clear();
@@ -36,7 +44,9 @@ for (const size of sizes) {
   }
   stores.set(size, store);
 }
-const client = new Redis({ port, host: '127.0.0.1' });
+const scanClients = new Map(
+  sizes.map((size) => [size, new Redis({ port, host: '127.0.0.1', db: dbOf(size) })]),
+);
 
 async function kvStoreRange(size: number): Promise<void> {
   const start = Math.floor(random() * (size - RANGE));
@@ -50,6 +60,7 @@ async function kvStoreRange(size: number): Promise<void> {
 // What SCAN-based stores do for a listing: scan the prefix, fetch, sort, slice.
 async function scanListing(size: number): Promise<void> {
   const prefix = prefixOf(size);
+  const client = scanClients.get(size) as Redis;
   const start = Math.floor(random() * (size - RANGE));
   const low = prefix + sampleKey(start);
   const high = prefix + sampleKey(start + RANGE);
@@ -77,6 +88,6 @@ const rows = await interleavedRounds(subjects, quick ? 1 : 7, async (subject) =>
   }
   return figures;
 });
-await client.quit();
+for (const client of scanClients.values()) await client.quit();
 for (const store of stores.values()) await store.close();
 reportRounds(rows);

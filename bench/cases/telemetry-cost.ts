@@ -9,7 +9,8 @@ import { createStore, type KvStore } from '../../lib/index.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
 import { interleavedRounds, reportRounds, scriptArgs, sequentialRate } from '../support/measure.js';
 
-// argv: comma-separated subjects, row id, quick. Subjects: 'telemetry off' (`telemetry: false`, no
+// argv: comma-separated subjects, row id, gets per round of the instrumented subject (200k for
+// 'telemetry off'), quick. Subjects: 'telemetry off' (`telemetry: false`, no
 // instrumentation at all), 'API without SDK' (instrumented, @opentelemetry/api installed, nothing
 // registered) and 'SDK + no-op exporter' (a tracer and a meter provider registered; spans go to an
 // exporter that drops them, metrics are aggregated and never read). The SDK subject registers the
@@ -51,9 +52,13 @@ for (const subject of subjects) {
   operations[subject] = (i) => store.get(keys[i % KEYS] as string);
 }
 
-const count = quick ? 20_000 : 200_000;
+const count = (subject: string): number =>
+  quick ? 20_000 : subject === 'telemetry off' ? 200_000 : Number(args[1]);
 const rows = await interleavedRounds(subjects, quick ? 1 : 15, async (subject) => ({
-  [rowId]: await sequentialRate(count, operations[subject] as (i: number) => Promise<unknown>),
+  [rowId]: await sequentialRate(
+    count(subject),
+    operations[subject] as (i: number) => Promise<unknown>,
+  ),
 }));
 for (const store of Object.values(stores)) await store.close();
 reportRounds(rows);

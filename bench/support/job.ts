@@ -47,7 +47,23 @@ export interface CaseModule {
   order?: number;
 }
 
+/**
+ * Where a script's time went, in seconds since its process started: set-up (imports, building
+ * and filling the subjects), the warm-up round, the measured rounds. Scripts that do not call
+ * `interleavedRounds` report only the total.
+ */
+export interface ScriptPhases {
+  setup?: number;
+  warmup?: number;
+  rounds?: number;
+  /** Seconds of warm-up and rounds each subject took. */
+  subjects?: Record<string, number>;
+  total: number;
+}
+
 /** What a case script prints as its last stdout line: row id -> subject -> one figure per round. */
 export interface RoundsReport {
   rows: Record<string, Record<string, number[]>>;
+  /** Where the script's time went (absent from scripts that print their own line). */
+  phases?: ScriptPhases;
 }

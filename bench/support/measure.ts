@@ -1,4 +1,4 @@
-import type { RoundsReport } from './job.js';
+import type { RoundsReport, ScriptPhases } from './job.js';
 
 /** Median of a non-empty list. */
 export function median(values: readonly number[]): number {
@@ -73,6 +73,9 @@ export async function medianMs(calls: number, op: () => Promise<unknown>): Promi
   return median(times);
 }
 
+/** Where this process's time went so far; `mark` is where the next set-up phase starts. */
+const phases: Omit<ScriptPhases, 'total'> & { mark: number } = { mark: 0 };
+
 /**
  * Measures every subject in this one process: one warm-up round each, then `rounds` rounds that
  * go round the subjects, starting one further along each round. Round r of every subject ran
@@ -86,22 +89,52 @@ export async function interleavedRounds(
   round: (subject: string) => Promise<Record<string, number>>,
 ): Promise<RoundsReport['rows']> {
   const rows: RoundsReport['rows'] = {};
-  for (const subject of subjects) await round(subject);
+  const bySubject = (phases.subjects ??= {});
+  const timed = async (subject: string): Promise<Record<string, number>> => {
+    const started = process.uptime();
+    const figures = await round(subject);
+    bySubject[subject] = (bySubject[subject] ?? 0) + process.uptime() - started;
+    return figures;
+  };
+  const setupEnd = process.uptime();
+  for (const subject of subjects) await timed(subject);
+  const warmupEnd = process.uptime();
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < subjects.length; k++) {
       const subject = subjects[(r + k) % subjects.length] as string;
-      for (const [row, value] of Object.entries(await round(subject))) {
+      for (const [row, value] of Object.entries(await timed(subject))) {
         ((rows[row] ??= {})[subject] ??= Array.from({ length: rounds }, () => Number.NaN))[r] =
           value;
       }
     }
   }
+  // A script may call this more than once: the phases add up.
+  phases.setup = (phases.setup ?? 0) + setupEnd - phases.mark;
+  phases.warmup = (phases.warmup ?? 0) + warmupEnd - setupEnd;
+  phases.rounds = (phases.rounds ?? 0) + process.uptime() - warmupEnd;
+  phases.mark = process.uptime();
   return rows;
 }
 
-/** Prints the figures for the parent process to collect (its last stdout line). */
+const round2 = (seconds: number): number => Math.round(seconds * 100) / 100;
+
+/**
+ * Prints the figures for the parent process to collect (its last stdout line), with where the
+ * process spent its time.
+ */
 export function reportRounds(rows: RoundsReport['rows']): void {
-  process.stdout.write(`${JSON.stringify({ rows } satisfies RoundsReport)}\n`);
+  const spent: ScriptPhases = { total: round2(process.uptime()) };
+  for (const key of ['setup', 'warmup', 'rounds'] as const) {
+    const seconds = phases[key];
+    if (seconds !== undefined) spent[key] = round2(seconds);
+  }
+  if (phases.subjects) {
+    spent.subjects = Object.fromEntries(
+      Object.entries(phases.subjects).map(([subject, seconds]) => [subject, round2(seconds)]),
+    );
+  }
+  const report: RoundsReport = { rows, phases: spent };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
 /** The script's arguments: comma-separated subjects, the job's own arguments, the quick flag. */

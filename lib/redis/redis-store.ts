@@ -9,6 +9,7 @@ import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
 import { DurableWrites, resolveDurability, writeConnectionOf } from './durability.js';
 import { IndexSweeper } from './index-sweeper.js';
+import { sendPut, sendPuts } from './indexed-puts.js';
 import { KeyLayout, type Shard } from './key-layout.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
@@ -48,7 +49,8 @@ const BYTE_FF = Buffer.from([0xff]);
  * The Redis store (standalone, Sentinel or Cluster) on ioredis. Data key k lives at
  * `keyPrefix + k` (on a cluster at `keyPrefix + "{tag}" + k`); a sorted-set index beside the data
  * serves range queries. Every single-key operation is one round trip; writes that touch the index
- * run as Lua scripts by SHA, so data and index change atomically. The constructor never waits:
+ * run as Lua scripts by SHA, or for batches of puts as MULTI/EXEC transactions, so data and index
+ * change atomically. The constructor never waits:
  * the client connects in the background (see {@link RedisStore.connect}) and reconnects forever.
  */
 export class RedisStore extends KvStore implements LeaseCapable {
@@ -119,7 +121,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
     });
     this.near =
       this.config.nearCache &&
-      createNearCache(this.config, this.config.nearCache, this.client, (key, raw) =>
+      createNearCache(this, this.config, this.config.nearCache, this.client, (key, raw) =>
         this.nearCacheForm(key, raw),
       );
     this.batcher = new CommandBatcher<RawValue | TimedRaw>({
@@ -136,13 +138,11 @@ export class RedisStore extends KvStore implements LeaseCapable {
         return readMany(this.client, names) as Promise<Array<Buffer | null>>;
       },
       put: (shard, member, value, ttlMs) => {
-        const { dataPrefix, indexKey } = this.shard(shard);
-        const write = this.client.kvPut(dataPrefix + member, indexKey, member, value, ttlMs);
+        const write = sendPut(this.client, this.topology, this.shard(shard), member, value, ttlMs);
         return this.durable(shard, write, [member]);
       },
       putMany: (shard, triples) => {
-        const { dataPrefix, indexKey } = this.shard(shard);
-        const write = this.client.kvPutBatch(indexKey, dataPrefix, triples);
+        const write = sendPuts(this.client, this.topology, this.shard(shard), triples);
         return this.durable(shard, write, triples.filter((_, i) => i % 3 === 0) as string[]);
       },
     });
@@ -284,13 +284,12 @@ export class RedisStore extends KvStore implements LeaseCapable {
     const ttl = ttlMs ?? 0;
     await Promise.all(
       [...this.layout.group(entries, ([k]) => k)].map(([shardNumber, positions]) => {
-        const { dataPrefix, indexKey } = this.shard(shardNumber);
         const triples: Array<RawValue | number> = [];
         for (const i of positions) {
           const [key, raw] = entries[i] as [string, RawValue];
           triples.push(key, raw, ttl);
         }
-        const write = this.direct().kvPutBatch(indexKey, dataPrefix, triples);
+        const write = sendPuts(this.direct(), this.topology, this.shard(shardNumber), triples);
         const keys = positions.map((i) => (entries[i] as [string, RawValue])[0]);
         return this.guard(this.durable(shardNumber, write, keys));
       }),

@@ -8,6 +8,11 @@ const repo = resolve(import.meta.dirname ?? '.', '..', '..');
 
 interface ResultsFile {
   versions: Record<string, string>;
+  jobs: Array<{
+    job: string;
+    seconds: number;
+    phases?: { setup?: number; rounds?: number; total: number };
+  }>;
   targets: Array<{ description: string; met: boolean; ratio: number }>;
   rows: Record<string, { subjects: string[]; samples: Record<string, number[][]> }>;
 }
@@ -45,6 +50,17 @@ describe('npm run bench, as a quick smoke run', () => {
         expect(rounds.length).toBeGreaterThan(0);
         for (const value of rounds) expect(value).toBeGreaterThan(0);
       }
+    }
+    // Where the run's time went: every process, with its set-up apart from its measured rounds.
+    expect(stderr).toMatch(/memory-ops 5000 \(1\/1\) took [\d.]+ s \(set-up [\d.]+, warm-up/);
+    expect(results.jobs.map((j) => j.job)).toEqual(
+      expect.arrayContaining(['memory-ops 5000', 'redis-ops get', 'cached-hit memory']),
+    );
+    for (const job of results.jobs) {
+      expect(job.seconds).toBeGreaterThan(0);
+      expect(job.phases?.setup).toBeGreaterThan(0);
+      expect(job.phases?.rounds).toEqual(expect.any(Number));
+      expect(job.phases?.total).toBeGreaterThanOrEqual(job.phases?.setup ?? Infinity);
     }
     expect(results.versions['node-redis 5']).toMatch(/^@redis\/client 5\./);
     expect(results.versions['node-redis 6']).toMatch(/^redis 6\./);

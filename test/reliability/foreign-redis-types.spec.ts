@@ -131,6 +131,17 @@ describe.each(['json', 'rich'] as const)(
       },
     );
 
+    it.each(['list', 'hash'])(
+      'a %s: increment rejects with the same DeserializationError as reads, and leaves the key as it was',
+      async (type) => {
+        const key = 'm-foreign';
+        const store = await storeWithForeignType(serializer, type, key);
+        await expectForeignTypeError(store.increment(key, 1), key, type);
+        // Still the other program's key, untouched: a read still names its type.
+        await expectForeignTypeError(store.get(key), key, type);
+      },
+    );
+
     it('getStats counts only the values this store can read, and reports the foreign keys apart', async () => {
       const store = await storeWithForeignType(serializer, 'list', 'm-foreign');
       const stats = await store.getStats();

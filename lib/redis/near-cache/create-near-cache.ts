@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { RawValue } from '../../core/types.js';
+import type { RedisStore } from '../redis-store.js';
 import { clusterTags, keySlot } from '../key-layout.js';
 import { createSubscriberConnection } from '../redis-connection.js';
 import type { ResolvedRedisConfig } from '../resolve-redis-options.js';
@@ -13,16 +14,17 @@ import { TrackingLink } from './tracking-link.js';
  * Builds the near cache of a store and the connections that keep it coherent: on a standalone
  * server or Sentinel primary one subscriber beside the store's client, on a cluster one per
  * master beside the cluster client's connection to it. `keep` says what to hold for a value read
- * (undefined: nothing).
+ * (undefined: nothing); `store` is named in the near cache's invalidated-channel messages.
  */
 export function createNearCache(
+  store: RedisStore,
   config: ResolvedRedisConfig,
   near: ResolvedNearCacheConfig,
   client: Redis | Cluster,
   keep: (key: string, raw: RawValue) => RawValue | undefined,
 ): NearCache {
   const cluster = config.topology === 'cluster';
-  const cache = new NearCache(near, userKeyOfName(config.keyPrefix, cluster), keep);
+  const cache = new NearCache(store, near, userKeyOfName(config.keyPrefix, cluster), keep);
   // Without a key prefix, broadcast covers every key of the database.
   const prefixArgs = config.keyPrefix === '' ? [] : ['PREFIX', config.keyPrefix];
   const modeArgs = near.mode === 'broadcast' ? ['BCAST', ...prefixArgs] : [];

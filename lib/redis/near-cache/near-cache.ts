@@ -1,4 +1,6 @@
 import type { RawValue } from '../../core/types.js';
+import type { RedisStore } from '../redis-store.js';
+import { nearCacheInvalidated, type NearCacheInvalidatedMessage } from './invalidated-channel.js';
 import type { ResolvedNearCacheConfig } from './near-cache-options.js';
 import { NearEntries, type PendingFill } from './near-entries.js';
 import type { TrackingLinkListener } from './tracking-link.js';
@@ -63,6 +65,8 @@ export class NearCache {
   };
 
   constructor(
+    /** The store this cache belongs to, named in what {@link nearCacheInvalidated} carries. */
+    private readonly store: RedisStore,
     private readonly config: ResolvedNearCacheConfig,
     /** Maps a Redis key name from an invalidation to the store's user key (undefined: not ours). */
     private readonly keyOfName: (name: string) => string | undefined,
@@ -214,15 +218,25 @@ export class NearCache {
 
   private invalidate(names: readonly Buffer[] | null): void {
     this.counters.invalidationMessages++;
+    // Read once per message: without subscribers no list is built and nothing is published.
+    const announce = nearCacheInvalidated.hasSubscribers;
     if (names === null) {
       this.entries.clear();
       this.counters.flushes++;
+      if (announce) this.announce(null);
       return;
     }
+    let dropped: string[] | undefined;
     for (const name of names) {
       this.counters.invalidations++;
       const key = this.keyOfName(name.toString('utf8'));
-      if (key !== undefined) this.entries.delete(key);
+      if (key !== undefined && this.entries.delete(key) && announce) (dropped ??= []).push(key);
     }
+    if (dropped !== undefined) this.announce(dropped);
+  }
+
+  /** Publishes on the invalidated channel, after the entries are gone. */
+  private announce(keys: readonly string[] | null): void {
+    nearCacheInvalidated.publish({ store: this.store, keys } satisfies NearCacheInvalidatedMessage);
   }
 }

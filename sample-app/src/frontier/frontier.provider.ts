@@ -15,6 +15,7 @@ export const FRONTIER_BATCH_TTL_SECONDS = 30;
 export class FrontierProvider {
   /** Simulated cost of computing a batch, in ms (`FRONTIER_COMPUTE_DELAY_MS`, default 0). */
   private readonly computeDelayMs: number;
+  private computationsStarted = 0;
 
   constructor(
     private readonly store: KvStore,
@@ -28,15 +29,19 @@ export class FrontierProvider {
    * The next URLs to fetch on `domain`: candidate pages that no worker has claimed yet.
    * Computing a batch is costly in a real crawler, so batches are cached for 30 seconds (±10%,
    * so the batches of many domains do not expire together). When the app runs as several
-   * instances on Redis, a cold batch is computed by one instance while the others wait for it.
+   * instances on Redis, a cold batch is computed by one instance while the others wait for it
+   * (up to 5 s; when the computing instance dies, another takes over within 3 s).
    * Batches are tagged with their domain: a claim drops the domain's batches on every instance.
    */
   @Cached<[string, number], string[]>({
     ttl: FRONTIER_BATCH_TTL_SECONDS,
     jitter: 0.1,
     tags: (domain) => [frontierTag(domain)],
+    lockWait: 5,
+    leaseTtl: 3,
   })
   async nextUrls(domain: string, limit: number): Promise<string[]> {
+    this.computationsStarted++;
     if (this.computeDelayMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.computeDelayMs));
     }
@@ -46,6 +51,14 @@ export class FrontierProvider {
     );
     const claimed = await this.store.getMany(candidates.map((url) => processedKey(baseUrl(url))));
     return candidates.filter((_, i) => claimed[i] === undefined).slice(0, limit);
+  }
+
+  /**
+   * How many frontier batches this instance has started computing (cache misses that ran the
+   * computation here). Summed over the instances, it shows how often a batch was really computed.
+   */
+  get computations(): number {
+    return this.computationsStarted;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { KvCacheService, KvStore, KvStoreHealthIndicator } from 'nestjs-kv-store';
+import { FrontierProvider } from '../frontier/frontier.provider.js';
 
 /** Operational endpoints: statistics and health. */
 @Controller()
@@ -10,12 +11,20 @@ export class OpsController {
     private readonly cache: KvCacheService,
     private readonly health: HealthCheckService,
     private readonly kvHealth: KvStoreHealthIndicator,
+    private readonly frontier: FrontierProvider,
   ) {}
 
-  /** `GET /stats`: the store's statistics and the `@Cached` hit, miss and coalescing counters. */
+  /**
+   * `GET /stats`: the store's statistics, the `@Cached` hit, miss and coalescing counters, and
+   * how many frontier batches this instance computed.
+   */
   @Get('stats')
   async stats() {
-    return { store: await this.store.getStats(), cached: this.cache.getCachedStats() };
+    return {
+      store: await this.store.getStats(),
+      cached: this.cache.getCachedStats(),
+      frontier: { computations: this.frontier.computations },
+    };
   }
 
   /** `GET /health`: terminus health check; 503 when the store does not answer within 1 s. */

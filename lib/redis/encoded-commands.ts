@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import { Command, type Redis } from 'ioredis';
+
+/**
+ * Commands whose RESP bytes the store writes itself and hands to ioredis, which queues them,
+ * matches their replies and applies its timeouts and reconnection rules as for any command.
+ * ioredis would build the same bytes, but first copies every argument through `Array.flat()`
+ * and, for a command with any Buffer argument (every index key is one), re-encodes each
+ * argument into a Buffer of its own: measured, a quarter of the client's time for a batch of puts
+ * (CPU profiles, docs/benchmarks.md).
+ */
+
+/** An argument of an encoded command. */
+export type RespArg = string | Buffer | number;
+
+/**
+ * Text beyond which an encoded command continues in a new piece: V8 strings stop at about 2^29
+ * characters, and a batch of large values would pass that.
+ */
+const MAX_TEXT = 1 << 24;
+
+/**
+ * The RESP bytes of one command: text while every argument is text and the whole is short,
+ * else one Buffer.
+ */
+export function encodeCommand(name: string, args: readonly RespArg[]): string | Buffer {
+  let text = `*${args.length + 1}\r\n$${name.length}\r\n${name}\r\n`;
+  // Byte length of everything encoded so far, tracked so that Buffers need no second pass.
+  let bytes = text.length;
+  let parts: Array<string | Buffer> | undefined;
+  for (const arg of args) {
+    if (typeof arg === 'string') {
+      const length = Buffer.byteLength(arg);
+      const head = `$${length}\r\n`;
+      bytes += head.length + length + 2;
+      if (text.length + arg.length <= MAX_TEXT) {
+        text += `${head}${arg}\r\n`;
+      } else {
+        (parts ??= []).push(text + head, arg);
+        text = '\r\n';
+      }
+    } else if (typeof arg === 'number') {
+      const digits = String(arg);
+      const field = `$${digits.length}\r\n${digits}\r\n`;
+      text += field;
+      bytes += field.length;
+    } else {
+      const head = `$${arg.length}\r\n`;
+      (parts ??= []).push(text + head, arg);
+      text = '\r\n';
+      bytes += head.length + arg.length + 2;
+    }
+  }
+  if (parts === undefined) return text;
+  parts.push(text);
+  const out = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (const part of parts) {
+    offset += typeof part === 'string' ? out.write(part, offset) : part.copy(out, offset);
+  }
+  return out;
+}
+
+/** A command sent as bytes encoded beforehand. */
+class EncodedCommand extends Command {
+  constructor(
+    name: string,
+    private readonly bytes: string | Buffer,
+    inTransaction = false,
+  ) {
+    super(name);
+    // ioredis drops the queued parts of a transaction cut short by a lost connection by this flag.
+    this.inTransaction = inTransaction;
+  }
+
+  override toWritable(): string | Buffer {
+    return this.bytes;
+  }
+
+  /**
+   * Inside a transaction only EXEC carries the command timeout: it answers last, so its timer
+   * covers the whole transaction. The timers of the commands before it would only ever fire
+   * together with it, and each would cost the client a Node timer set and cleared.
+   */
+  override setTimeout(ms: number): void {
+    if (!this.inTransaction) super.setTimeout(ms);
+  }
+}
+
+const MULTI = encodeCommand('MULTI', []);
+const EXEC = encodeCommand('EXEC', []);
+
+/**
+ * Sends MULTI, the `encoded` commands and EXEC in one write on `client`'s connection; resolves
+ * the replies EXEC returns. A command Redis refused while queueing it (OOM, READONLY) rejects with
+ * Redis' reason rather than EXEC's `EXECABORT`. While the client is not connected the commands
+ * wait in its offline queue, in order, and go out together.
+ */
+export function sendTransaction(
+  client: Redis,
+  encoded: ReadonlyArray<readonly [name: string, bytes: string | Buffer]>,
+): Promise<unknown[]> {
+  let refusal: unknown;
+  const remember = (error: unknown): void => {
+    refusal ??= error;
+  };
+  const exec = new EncodedCommand('exec', EXEC);
+  const socket = client.stream as typeof client.stream | undefined;
+  // One write: the commands leave in one segment.
+  socket?.cork();
+  try {
+    for (const command of [
+      new EncodedCommand('multi', MULTI, true),
+      ...encoded.map(([name, bytes]) => new EncodedCommand(name, bytes, true)),
+    ]) {
+      // Handled first, so that `refusal` is set before EXEC's rejection is handled.
+      (command.promise as Promise<unknown>).catch(remember);
+      client.sendCommand(command);
+    }
+    client.sendCommand(exec);
+  } finally {
+    socket?.uncork();
+  }
+  return (exec.promise as Promise<unknown[]>).catch((error: unknown) => {
+    throw refusal ?? error;
+  });
+}
+
+/**
+ * A Lua script called with arguments the store encodes. As ioredis does for the scripts it
+ * defines, the first call on a connection sends the script itself (EVAL), later calls its SHA1
+ * (EVALSHA), and a call that meets a server which forgot it (SCRIPT FLUSH) is sent again as EVAL.
+ */
+export class EncodedScript {
+  private readonly sha: string;
+  /** Connections (sockets) the script was sent on. */
+  private readonly sentOn = new WeakSet<object>();
+
+  constructor(private readonly lua: string) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  /** Runs the script with `keys` then `args`; resolves its reply. */
+  call(client: Redis, keys: readonly RespArg[], args: readonly RespArg[]): Promise<unknown> {
+    const command = new ScriptCall(this, keys, args);
+    client.sendCommand(command);
+    return (command.promise as Promise<unknown>).catch((error: unknown) => {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      if (command.socket !== undefined) this.sentOn.delete(command.socket);
+      const again = new ScriptCall(this, keys, args);
+      client.sendCommand(again);
+      return again.promise as Promise<unknown>;
+    });
+  }
+
+  /** The bytes of a call about to be written on `socket`. */
+  encode(socket: object, keys: readonly RespArg[], args: readonly RespArg[]): string | Buffer {
+    const known = this.sentOn.has(socket);
+    if (!known) this.sentOn.add(socket);
+    const all = [known ? this.sha : this.lua, keys.length, ...keys, ...args];
+    return encodeCommand(known ? 'EVALSHA' : 'EVAL', all);
+  }
+}
+
+/** One call of an {@link EncodedScript}, encoded when ioredis writes it. */
+class ScriptCall extends Command {
+  /** The socket it was written on. */
+  socket: object | undefined;
+
+  constructor(
+    private readonly script: EncodedScript,
+    // Not `keys`: Command keeps its own under that name.
+    private readonly scriptKeys: readonly RespArg[],
+    private readonly scriptArgs: readonly RespArg[],
+  ) {
+    super('evalsha');
+  }
+
+  override toWritable(socket: object): string | Buffer {
+    this.socket = socket;
+    return this.script.encode(socket, this.scriptKeys, this.scriptArgs);
+  }
+}

@@ -15,7 +15,7 @@ import { interleavedRounds, median } from '../support/measure.js';
 //   node --max-old-space-size=6144 .tmp/bench/bench/limits/memory-range-scaling.js [10000,1000000]
 
 const sizes = (process.argv[2] ?? '10000,1000000').split(',').map(Number);
-const ROUNDS = 9;
+const ROUNDS = 15;
 const CALLS = 200;
 const RANGE = 100;
 

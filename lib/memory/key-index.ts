@@ -35,9 +35,10 @@ export interface IndexedValue {
 
 /**
  * How a merge moves its pending keys into the tree, by how many there are per key already in it
- * (`k / n`): below `sortFrom`, one by one in arrival order (so few that no two share a leaf, and
- * a sort would buy no locality); from `sortFrom`, sorted first, then one by one (neighbours share
- * the path down the tree); from `rebuildFrom`, by rebuilding the tree from one merged sorted pass.
+ * (`k / n`): below `sortFrom`, one by one in arrival order (so few that they seldom share a path
+ * down the tree, and a sort buys little); from `sortFrom`, sorted first, then one by one
+ * (neighbours share the path down the tree); from `rebuildFrom`, and always into an empty tree, by
+ * rebuilding the tree from one merged sorted pass.
  */
 export interface MergeThresholds {
   /** Pending keys per indexed key from which they are sorted before insertion. */
@@ -47,7 +48,7 @@ export interface MergeThresholds {
 }
 
 /** Measured by `bench/limits/memory-merge.ts`. */
-const DEFAULT_THRESHOLDS: MergeThresholds = { sortFrom: 0.01, rebuildFrom: 0.5 };
+const DEFAULT_THRESHOLDS: MergeThresholds = { sortFrom: 0.01, rebuildFrom: 1 };
 
 /** Pending slots that were dropped, beyond which the pending list is compacted. */
 const COMPACT_SLACK = 1024;

@@ -82,6 +82,28 @@ function startPaging(store: MemoryStore, query: Query, batchSize: number): Pagin
   };
 }
 
+/** The operations both properties share: clear, rangeGet, starting an iterator, its next step. */
+const clearAndOrderedReads = [
+  { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('range' as const),
+      query: queryArb,
+      limit: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('iterate' as const),
+      query: iterateQueryArb,
+      batchSize: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
+  { weight: 6, arbitrary: fc.constant({ op: 'next' as const }) },
+] as const;
+
 describe('MemoryStore ordered reads see every live key (deferred index, property-based)', () => {
   it('rangeGet and paging iterators agree with a map model under puts, deletes, expiry, sweeps and clear', async () => {
     const opArb = fc.oneof(
@@ -107,24 +129,7 @@ describe('MemoryStore ordered reads see every live key (deferred index, property
         arbitrary: fc.record({ op: fc.constant('advance' as const), seconds: fc.nat(3) }),
       },
       { weight: 1, arbitrary: fc.record({ op: fc.constant('sweep' as const) }) },
-      { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
-      {
-        weight: 2,
-        arbitrary: fc.record({
-          op: fc.constant('range' as const),
-          query: queryArb,
-          limit: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
-        }),
-      },
-      {
-        weight: 1,
-        arbitrary: fc.record({
-          op: fc.constant('iterate' as const),
-          query: iterateQueryArb,
-          batchSize: fc.integer({ min: 1, max: 3 }),
-        }),
-      },
-      { weight: 6, arbitrary: fc.constant({ op: 'next' as const }) },
+      ...clearAndOrderedReads,
     );
 
     await fc.assert(
@@ -207,24 +212,7 @@ describe('MemoryStore ordered reads see every live key (deferred index, property
       },
       { weight: 2, arbitrary: fc.record({ op: fc.constant('get' as const), key: keyArb }) },
       { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), key: keyArb }) },
-      { weight: 1, arbitrary: fc.constant({ op: 'clear' as const }) },
-      {
-        weight: 2,
-        arbitrary: fc.record({
-          op: fc.constant('range' as const),
-          query: queryArb,
-          limit: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
-        }),
-      },
-      {
-        weight: 1,
-        arbitrary: fc.record({
-          op: fc.constant('iterate' as const),
-          query: iterateQueryArb,
-          batchSize: fc.integer({ min: 1, max: 3 }),
-        }),
-      },
-      { weight: 6, arbitrary: fc.constant({ op: 'next' as const }) },
+      ...clearAndOrderedReads,
     );
 
     await fc.assert(

@@ -50,6 +50,40 @@ function holdRead(store: KvStore, nth: number): { issued: Promise<void>; release
   return { issued: issued.opened, release: held.open };
 }
 
+/**
+ * Starts an app on `options` whose CatalogService has two callers of product(7): the first runs
+ * the method, the second (`late`) had its store read held, and the method is released; `body`
+ * decides when the late read answers.
+ */
+async function withLateCaller(
+  options: () => KvStoreModuleOptions,
+  body: (scene: {
+    catalog: CatalogService;
+    cache: KvCacheService;
+    first: Promise<{ id: number; run: number }>;
+    late: Promise<{ id: number; run: number }>;
+    lateRead: { release: () => void };
+  }) => Promise<void>,
+): Promise<void> {
+  const app = await Test.createTestingModule({
+    imports: [KvStoreModule.forRoot(options())],
+    providers: [CatalogService],
+  }).compile();
+  await app.init();
+  try {
+    const catalog = app.get(CatalogService);
+    const cache = app.get(KvCacheService);
+    const lateRead = holdRead(app.get(KvStore), 2);
+    const first = catalog.product(7);
+    const late = catalog.product(7);
+    await lateRead.issued;
+    catalog.release.open();
+    await body({ catalog, cache, first, late, lateRead });
+  } finally {
+    await app.close();
+  }
+}
+
 describe('@Cached callers of one key share one run, even when a read answers late', () => {
   let redis: RedisProcess;
 
@@ -78,19 +112,7 @@ describe('@Cached callers of one key share one run, even when a read answers lat
   it.each(stores)(
     'on %s, a caller whose read was sent before the first run wrote, but answered after that run ended, gets that run’s result',
     async (_name, options) => {
-      const app = await Test.createTestingModule({
-        imports: [KvStoreModule.forRoot(options())],
-        providers: [CatalogService],
-      }).compile();
-      await app.init();
-      try {
-        const catalog = app.get(CatalogService);
-        const cache = app.get(KvCacheService);
-        const lateRead = holdRead(app.get(KvStore), 2);
-        const first = catalog.product(7);
-        const late = catalog.product(7);
-        await lateRead.issued;
-        catalog.release.open();
+      await withLateCaller(options, async ({ catalog, cache, first, late, lateRead }) => {
         expect(await first).toEqual({ id: 7, run: 1 });
         // The first run has written and left the in-flight map; only now does the late read answer.
         lateRead.release();
@@ -100,28 +122,14 @@ describe('@Cached callers of one key share one run, even when a read answers lat
         // Callers that start after the run ended read its entry from the store.
         expect(await catalog.product(7)).toEqual({ id: 7, run: 1 });
         expect(cache.getCachedStats()).toMatchObject({ misses: 1, coalesced: 1, hits: 1 });
-      } finally {
-        await app.close();
-      }
+      });
     },
   );
 
   it.each(stores)(
     'on %s, a call that starts after an invalidation runs the method again although an older read is still pending',
     async (_name, options) => {
-      const app = await Test.createTestingModule({
-        imports: [KvStoreModule.forRoot(options())],
-        providers: [CatalogService],
-      }).compile();
-      await app.init();
-      try {
-        const catalog = app.get(CatalogService);
-        const cache = app.get(KvCacheService);
-        const lateRead = holdRead(app.get(KvStore), 2);
-        const first = catalog.product(7);
-        const late = catalog.product(7);
-        await lateRead.issued;
-        catalog.release.open();
+      await withLateCaller(options, async ({ catalog, cache, first, late, lateRead }) => {
         await first;
         expect(await cache.invalidate(CatalogService, 'product', 7)).toBe(true);
         // The late read is still pending, but this call began after the invalidation.
@@ -131,9 +139,7 @@ describe('@Cached callers of one key share one run, even when a read answers lat
         // The late caller overlapped both runs; it shares the newest instead of running a third.
         expect(await late).toEqual({ id: 7, run: 2 });
         expect(catalog.calls).toBe(2);
-      } finally {
-        await app.close();
-      }
+      });
     },
   );
 });

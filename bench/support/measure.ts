@@ -116,6 +116,47 @@ export async function interleavedRounds(
   return rows;
 }
 
+/**
+ * Rates (ops/s) of calls awaited one at a time, for every subject, measured in blocks of `block`
+ * calls that alternate between the subjects (A B C, then B C A, ...) until each made `count`
+ * calls; `rounds` such rounds after a warm-up block each. For calls bound by a round trip, whose
+ * time on a shared VM swings twofold within seconds, rounds that each take one subject a second
+ * cannot tell 10% apart; blocks of milliseconds put every subject under the same conditions.
+ * `op(subject, i)` makes call `i` of `subject`. Returns subject -> rate per round.
+ */
+export async function alternatingSequentialRounds(
+  subjects: readonly string[],
+  rounds: number,
+  count: number,
+  block: number,
+  op: (subject: string, i: number) => Promise<unknown>,
+): Promise<Record<string, number[]>> {
+  const rates: Record<string, number[]> = {};
+  for (const subject of subjects) {
+    for (let i = 0; i < block; i++) await op(subject, i);
+    rates[subject] = [];
+  }
+  const cycles = Math.ceil(count / block);
+  const started = process.uptime();
+  for (let r = 0; r < rounds; r++) {
+    const nanos = new Map<string, bigint>(subjects.map((subject) => [subject, 0n]));
+    for (let c = 0; c < cycles; c++) {
+      for (let k = 0; k < subjects.length; k++) {
+        const subject = subjects[(c + k) % subjects.length] as string;
+        const base = c * block;
+        const blockStarted = process.hrtime.bigint();
+        for (let i = base; i < base + block; i++) await op(subject, i);
+        nanos.set(subject, (nanos.get(subject) as bigint) + process.hrtime.bigint() - blockStarted);
+      }
+    }
+    for (const subject of subjects) {
+      (rates[subject] as number[]).push((cycles * block * 1e9) / Number(nanos.get(subject)));
+    }
+  }
+  phases.rounds = (phases.rounds ?? 0) + process.uptime() - started;
+  return rates;
+}
+
 const round2 = (seconds: number): number => Math.round(seconds * 100) / 100;
 
 /**

@@ -3,7 +3,8 @@ import { Command, type Redis } from 'ioredis';
 
 /**
  * Commands whose RESP bytes the store writes itself and hands to ioredis, which queues them,
- * matches their replies and applies its timeouts and reconnection rules as for any command.
+ * matches their replies and applies its reconnection rules (and the store its command deadlines,
+ * `command-deadlines.ts`) as for any command.
  * ioredis would build the same bytes, but first copies every argument through `Array.flat()`
  * and, for a command with any Buffer argument (every index key is one), re-encodes each
  * argument into a Buffer of its own: measured, a quarter of the client's time for a batch of puts
@@ -75,15 +76,6 @@ class EncodedCommand extends Command {
 
   override toWritable(): string | Buffer {
     return this.bytes;
-  }
-
-  /**
-   * Inside a transaction only EXEC carries the command timeout: it answers last, so its timer
-   * covers the whole transaction. The timers of the commands before it would only ever fire
-   * together with it, and each would cost the client a Node timer set and cleared.
-   */
-  override setTimeout(ms: number): void {
-    if (!this.inTransaction) super.setTimeout(ms);
   }
 }
 

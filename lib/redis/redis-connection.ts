@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RawValue } from '../core/types.js';
+import { enforceCommandDeadlines } from './command-deadlines.js';
 import type { LeaseScriptCommands } from './lease-scripts.js';
 import { SCRIPTS } from './lua-scripts.js';
 import type { ResolvedRedisConfig } from './resolve-redis-options.js';
@@ -118,7 +119,7 @@ function reconnectDelay(attempt: number, timeoutMs: number): number {
 /**
  * Opens the ioredis client for a resolved configuration. It connects in the background
  * immediately; commands sent before it is ready wait in ioredis' offline queue, bounded by
- * `commandTimeout`, and every failed connection attempt rejects what is queued
+ * the command deadline (`timeout`), and every failed connection attempt rejects what is queued
  * (`maxRetriesPerRequest: 0`), so nothing waits longer than `timeout` for a server that is down.
  */
 export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
@@ -133,7 +134,10 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
       slotsRefreshTimeout: config.timeoutMs,
       redisOptions: connection,
     };
-    return new Cluster(config.addresses, options) as RedisClient;
+    const cluster = new Cluster(config.addresses, options) as RedisClient;
+    // Emitted as each node's connection is created, before any command is sent to it.
+    cluster.on('+node', (node: Redis) => enforceCommandDeadlines(node, config.timeoutMs));
+    return cluster;
   }
   const options: RedisOptions = {
     ...connection,
@@ -145,7 +149,9 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
     enableAutoPipelining: false,
     enableOfflineQueue: true,
   };
-  return new Redis(options) as RedisClient;
+  const client = new Redis(options);
+  enforceCommandDeadlines(client, config.timeoutMs);
+  return client as RedisClient;
 }
 
 /**
@@ -170,7 +176,9 @@ export function createSubscriberConnection(
     autoResubscribe: false,
     enableOfflineQueue: true,
   };
-  return new Redis(options);
+  const subscriber = new Redis(options);
+  enforceCommandDeadlines(subscriber, config.timeoutMs);
+  return subscriber;
 }
 
 /** Options every connection of a store shares: credentials, TLS, timeouts, failure handling. */
@@ -180,7 +188,7 @@ function connectionOptions(config: ResolvedRedisConfig): RedisOptions {
     password: config.password,
     tls: config.tls,
     connectTimeout: config.timeoutMs,
-    commandTimeout: config.timeoutMs,
+    // No commandTimeout: enforceCommandDeadlines bounds every command with one timer per connection.
     // A command in flight when the connection drops fails instead of being sent twice.
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,

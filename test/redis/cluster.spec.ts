@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { RedisStore, type RedisStoreOptions } from '../../lib/index.js';
+import { RedisStore, TimeoutError, type RedisStoreOptions } from '../../lib/index.js';
 import { runDifferential } from '../conformance/differential.js';
 import { runKvStoreConformance } from '../conformance/kv-store.conformance.js';
 import {
@@ -90,6 +90,38 @@ describe('Redis cluster: layout', () => {
       await store.clear();
       await store.close();
       await raw.quit();
+    }
+  });
+});
+
+describe('Redis cluster: nodes that stop answering', () => {
+  it('a call fails with TimeoutError within timeout, and the same store works once they answer', async () => {
+    const store = open({ keyPrefix: uniquePrefix('paused'), timeout: 0.5 });
+    try {
+      await store.put('k', 1);
+      // Every node, for less than the cluster's 5 s node timeout: no failover starts.
+      const resumeAll = (): void => {
+        for (const node of cluster.nodes) process.kill(node.pid, 'SIGCONT');
+      };
+      for (const node of cluster.nodes) process.kill(node.pid, 'SIGSTOP');
+      // A call that never times out is answered after 3 s instead of hanging the suite.
+      const resume = setTimeout(resumeAll, 3000);
+      const started = Date.now();
+      let failure: unknown;
+      try {
+        await store.get('k');
+      } catch (error) {
+        failure = error;
+      } finally {
+        clearTimeout(resume);
+        resumeAll();
+      }
+      expect(failure).toBeInstanceOf(TimeoutError);
+      // 500 ms and scheduling slack for a loaded 2-core machine.
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(await store.get('k')).toBe(1);
+    } finally {
+      await store.close();
     }
   });
 });

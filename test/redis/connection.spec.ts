@@ -165,6 +165,48 @@ describe('Redis connections', () => {
     expect(await store.get('k')).toBe(1);
   });
 
+  it('each call to a server that stopped answering fails one timeout after it was made, not when an earlier call does', async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const store = open(server.port, { timeout: 0.6 });
+    await store.put('k', 1);
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      const failedAfter = async (call: Promise<unknown>): Promise<number> => {
+        const started = Date.now();
+        const error = await rejectionOf(call);
+        expect(error).toBeInstanceOf(TimeoutError);
+        return Date.now() - started;
+      };
+      const first = failedAfter(store.get('k'));
+      await sleep(350);
+      const second = failedAfter(store.get('k'));
+      for (const elapsed of await Promise.all([first, second])) {
+        // Timers never fire early; 20 ms covers Date.now() against the monotonic clock.
+        expect(elapsed).toBeGreaterThanOrEqual(580);
+        expect(elapsed).toBeLessThan(600 + MARGIN_MS);
+      }
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    expect(await store.get('k')).toBe(1);
+  });
+
+  it('calls one at a time for longer than the timeout all succeed while the server answers', async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const store = open(server.port, { timeout: 0.3 });
+    await store.put('k', 1);
+    const until = Date.now() + 1000;
+    let calls = 0;
+    while (Date.now() < until) {
+      await store.get('k');
+      await store.put('k', ++calls);
+    }
+    expect(await store.get('k')).toBe(calls);
+    expect(calls).toBeGreaterThan(10);
+  });
+
   it('close() lets in-flight commands finish, then quits', async () => {
     const server = await startRedis();
     servers.push(server);

@@ -1,7 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { compareKeys } from '../core/key-order.js';
 import { KvStore } from '../core/kv-store.js';
-import { formatStoredNumber, incrementOverflowError } from '../core/stored-number.js';
 import type { LeaseCapable } from '../core/lease.js';
 import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
@@ -15,15 +13,13 @@ import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
 import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
 import { createRedisClient, type PruneFlag, type RedisClient } from './redis-connection.js';
-import { pruneFlagFor, rowsOfRangeReply, sweepShardStep } from './migration-safe-index.js';
+import { pruneFlagFor, sweepShardStep } from './migration-safe-index.js';
+import { readRange, type RangeContext } from './redis-range.js';
+import { RedisWrites } from './redis-writes.js';
+import { untilReady } from './until-ready.js';
 import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
-import {
-  isOverflowReply,
-  notReachedWithinTimeout,
-  translateRedisError,
-  type ErrorContext,
-} from './redis-errors.js';
+import { translateRedisError, type ErrorContext } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { redisTelemetryTarget } from './redis-telemetry-target.js';
 import { storedText } from './stored-text.js';
@@ -39,11 +35,8 @@ import {
 
 export type { RedisNodeStats, RedisStoreStats } from './redis-stats.js';
 
-/** Index members one stats or clear script call handles. */
+/** Index members one stats script call handles. */
 const SCAN_BATCH = 2000;
-const OPEN_BRACKET = Buffer.from('[');
-const OPEN_PAREN = Buffer.from('(');
-const BYTE_FF = Buffer.from([0xff]);
 
 /**
  * The Redis store (standalone, Sentinel or Cluster) on ioredis. Data key k lives at
@@ -73,6 +66,8 @@ export class RedisStore extends KvStore implements LeaseCapable {
   /** Set with the `durability` option: confirms each write with WAIT. */
   private readonly durableWrites: DurableWrites | undefined;
   private readonly leases: RedisLeases;
+  private readonly writes: RedisWrites;
+  private readonly rangeContext: RangeContext;
   private lastConnectionError: Error | undefined;
   private readonly maxValueBytes: number;
   /** Whether index scripts may prune: not on a cluster (see migration-safe-index.ts). */
@@ -163,6 +158,21 @@ export class RedisStore extends KvStore implements LeaseCapable {
       client: () => this.direct(),
       guard: (command) => this.guard(command),
     });
+    this.writes = new RedisWrites({
+      layout: this.layout,
+      topology: this.topology,
+      defaultTtlMs: this.defaultTtlMs,
+      direct: () => this.direct(),
+      guard: (command, key) => this.guard(command, key),
+      durable: (shard, write, keys) => this.durable(shard, write, keys),
+      track: (operation) => this.track(operation),
+    });
+    this.rangeContext = {
+      layout: this.layout,
+      pruneFlag: this.pruneFlag,
+      direct: () => this.direct(),
+      guard: (command) => this.guard(command),
+    };
   }
 
   /** Takes the lease `name` for `token` for `ttlMs` ms unless another process holds it (`SET NX PX`). */
@@ -191,25 +201,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
    */
   async connect(): Promise<void> {
     this.assertOpen();
-    if (this.client.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      const finish = (error?: Error): void => {
-        clearTimeout(timer);
-        this.client.off('ready', onReady);
-        this.client.off('error', onError);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onReady = (): void => finish();
-      const onError = (error: unknown): void =>
-        finish(translateRedisError(error, this.errors) as Error);
-      const timer = setTimeout(
-        () => finish(notReachedWithinTimeout(this.errors)),
-        this.config.timeoutMs,
-      );
-      this.client.on('ready', onReady);
-      this.client.on('error', onError);
-    });
+    await untilReady(this.client, this.errors);
   }
 
   /** Runs one pass of the background index sweep now; resolves how many stale entries it pruned. */
@@ -274,99 +266,27 @@ export class RedisStore extends KvStore implements LeaseCapable {
     ttlMs: number | null,
   ): Promise<void> {
     const keys = this.near ? entries.map(([key]) => key) : [];
-    await this.ownWrite(keys, () => this.writeEntries(entries, ttlMs));
+    await this.ownWrite(keys, () => this.writes.putMany(entries, ttlMs));
   }
 
-  private async writeEntries(
-    entries: ReadonlyArray<[string, RawValue]>,
-    ttlMs: number | null,
-  ): Promise<void> {
-    const ttl = ttlMs ?? 0;
-    await Promise.all(
-      [...this.layout.group(entries, ([k]) => k)].map(([shardNumber, positions]) => {
-        const triples: Array<RawValue | number> = [];
-        for (const i of positions) {
-          const [key, raw] = entries[i] as [string, RawValue];
-          triples.push(key, raw, ttl);
-        }
-        const write = sendPuts(this.direct(), this.topology, this.shard(shardNumber), triples);
-        const keys = positions.map((i) => (entries[i] as [string, RawValue])[0]);
-        return this.guard(this.durable(shardNumber, write, keys));
-      }),
-    );
+  protected writeRawIfAbsent(key: string, raw: RawValue, ttlMs: number | null): Promise<boolean> {
+    return this.ownWrite([key], () => this.writes.putIfAbsent(key, raw, ttlMs));
   }
 
-  protected async writeRawIfAbsent(
-    key: string,
-    raw: RawValue,
-    ttlMs: number | null,
-  ): Promise<boolean> {
-    const shardNumber = this.layout.shardOf(key);
-    const shard = this.shard(shardNumber);
-    const stored = await this.ownWrite([key], () => {
-      const write = this.direct().kvPutIfAbsent(
-        shard.dataPrefix + key,
-        shard.indexKey,
-        key,
-        raw,
-        ttlMs ?? 0,
-      );
-      return this.guard(this.durable(shardNumber, write, [key]));
-    });
-    return stored === 1;
-  }
-
-  protected async incrementRaw(
+  protected incrementRaw(
     key: string,
     by: number,
     ttlMs: number | null | undefined,
   ): Promise<number> {
-    const shardNumber = this.layout.shardOf(key);
-    const shard = this.shard(shardNumber);
-    // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
-    const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
-    const text = await this.ownWrite([key], () => {
-      const write = this.direct()
-        .kvIncrement(
-          shard.dataPrefix + key,
-          shard.indexKey,
-          key,
-          formatStoredNumber(by),
-          ttlArg,
-          this.defaultTtlMs ?? 0,
-        )
-        .catch((error: unknown) => {
-          throw isOverflowReply(error) ? incrementOverflowError(key) : error;
-        });
-      return this.guard(this.durable(shardNumber, write, [key]), key);
-    });
-    return Number(text);
+    return this.ownWrite([key], () => this.writes.increment(key, by, ttlMs));
   }
 
-  protected async deleteRaw(key: string): Promise<boolean> {
-    const shardNumber = this.layout.shardOf(key);
-    const shard = this.shard(shardNumber);
-    const removed = await this.ownWrite([key], () => {
-      const write = this.direct().kvDelete(shard.dataPrefix + key, shard.indexKey, key);
-      return this.guard(this.durable(shardNumber, write, [key]));
-    });
-    return removed === 1;
+  protected deleteRaw(key: string): Promise<boolean> {
+    return this.ownWrite([key], () => this.writes.delete(key));
   }
 
-  protected async deleteManyRaw(keys: readonly string[]): Promise<number> {
-    return this.ownWrite(keys, () => this.deleteKeys(keys));
-  }
-
-  private async deleteKeys(keys: readonly string[]): Promise<number> {
-    const counts = await Promise.all(
-      [...this.layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
-        const { dataPrefix, indexKey } = this.layout.shards[shardNumber] as Shard;
-        const members = positions.map((i) => keys[i] as string);
-        const write = this.direct().kvDeleteMany(indexKey, dataPrefix, members);
-        return this.guard(this.durable(shardNumber, write, members));
-      }),
-    );
-    return counts.reduce((sum, n) => sum + n, 0);
+  protected deleteManyRaw(keys: readonly string[]): Promise<number> {
+    return this.ownWrite(keys, () => this.writes.deleteMany(keys));
   }
 
   protected async existsRaw(key: string): Promise<boolean> {
@@ -381,58 +301,15 @@ export class RedisStore extends KvStore implements LeaseCapable {
     return ms === -1 ? null : ms;
   }
 
-  protected async rangeRaw(
+  protected rangeRaw(
     range: KeyRange,
     limit: number | undefined,
   ): Promise<Array<[string, RawValue]>> {
-    const min = range.start === '' ? '-' : Buffer.concat([OPEN_BRACKET, Buffer.from(range.start)]);
-    let max: string | Buffer = '+';
-    // UTF-8 never contains 0xFF, so "(prefix\xff" bounds exactly the keys that start with prefix.
-    if (range.prefix !== undefined && range.prefix !== '') {
-      max = Buffer.concat([OPEN_PAREN, Buffer.from(range.prefix), BYTE_FF]);
-    } else if (range.end !== undefined) {
-      max = Buffer.concat([OPEN_PAREN, Buffer.from(range.end)]);
-    }
-    const perShard = await Promise.all(
-      this.layout.shards.map(async (shard) => {
-        const flat = await this.guard(
-          this.direct().kvRangeBuffer(
-            shard.indexKey,
-            min,
-            max,
-            limit ?? 0,
-            shard.dataPrefix,
-            this.pruneFlag,
-          ),
-        );
-        return this.guard(rowsOfRangeReply(this.direct(), shard, flat));
-      }),
-    );
-    if (perShard.length === 1) return perShard[0] as Array<[string, RawValue]>;
-    const merged = perShard.flat().sort(([a], [b]) => compareKeys(a, b));
-    return limit === undefined ? merged : merged.slice(0, limit);
+    return readRange(this.rangeContext, range, limit);
   }
 
   protected clearRaw(): Promise<number> {
-    return this.ownWrite(null, () => this.clearKeys());
-  }
-
-  private clearKeys(): Promise<number> {
-    return this.track(
-      Promise.all(
-        this.layout.shards.map(async ({ indexKey, dataPrefix }, shardNumber) => {
-          let removed = 0;
-          for (;;) {
-            const write = this.direct().kvClear(indexKey, SCAN_BATCH, dataPrefix);
-            const [deleted, visited] = await this.guard(
-              this.durable(shardNumber, write, [`the clear of shard ${shardNumber}`]),
-            );
-            removed += deleted;
-            if (visited < SCAN_BATCH) return removed;
-          }
-        }),
-      ).then((counts) => counts.reduce((sum, n) => sum + n, 0)),
-    );
+    return this.ownWrite(null, () => this.writes.clear());
   }
 
   protected statsRaw(): Promise<RedisStoreStats> {

@@ -1,0 +1,52 @@
+import { compareKeys } from '../core/key-order.js';
+import type { KeyRange, RawValue } from '../core/types.js';
+import type { KeyLayout } from './key-layout.js';
+import { rowsOfRangeReply } from './migration-safe-index.js';
+import type { PruneFlag, RedisClient } from './redis-connection.js';
+
+const OPEN_BRACKET = Buffer.from('[');
+const OPEN_PAREN = Buffer.from('(');
+const BYTE_FF = Buffer.from([0xff]);
+
+/** What a range read needs of the store. */
+export interface RangeContext {
+  readonly layout: KeyLayout;
+  /** Whether the range script may prune index entries whose data expired. */
+  readonly pruneFlag: PruneFlag;
+  /** The client, once the batcher's queued gets and puts were sent. */
+  direct(): RedisClient;
+  /** Maps a command's failure to the library's errors. */
+  guard<T>(command: Promise<T>): Promise<T>;
+}
+
+/**
+ * Rows of `range` in key order, at most `limit`: one range script call per shard (ZRANGE BYLEX of
+ * the index, then the values), merged in UTF-8 byte order of the keys on a cluster.
+ */
+export async function readRange(
+  store: RangeContext,
+  range: KeyRange,
+  limit: number | undefined,
+): Promise<Array<[string, RawValue]>> {
+  const min = range.start === '' ? '-' : Buffer.concat([OPEN_BRACKET, Buffer.from(range.start)]);
+  let max: string | Buffer = '+';
+  // UTF-8 never contains 0xFF, so "(prefix\xff" bounds exactly the keys that start with prefix.
+  if (range.prefix !== undefined && range.prefix !== '') {
+    max = Buffer.concat([OPEN_PAREN, Buffer.from(range.prefix), BYTE_FF]);
+  } else if (range.end !== undefined) {
+    max = Buffer.concat([OPEN_PAREN, Buffer.from(range.end)]);
+  }
+  const perShard = await Promise.all(
+    store.layout.shards.map(async (shard) => {
+      const flat = await store.guard(
+        store
+          .direct()
+          .kvRangeBuffer(shard.indexKey, min, max, limit ?? 0, shard.dataPrefix, store.pruneFlag),
+      );
+      return store.guard(rowsOfRangeReply(store.direct(), shard, flat));
+    }),
+  );
+  if (perShard.length === 1) return perShard[0] as Array<[string, RawValue]>;
+  const merged = perShard.flat().sort(([a], [b]) => compareKeys(a, b));
+  return limit === undefined ? merged : merged.slice(0, limit);
+}

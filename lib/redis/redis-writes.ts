@@ -1,0 +1,129 @@
+import { formatStoredNumber, incrementOverflowError } from '../core/stored-number.js';
+import type { RawValue } from '../core/types.js';
+import { sendPuts } from './indexed-puts.js';
+import type { KeyLayout, Shard } from './key-layout.js';
+import type { RedisClient } from './redis-connection.js';
+import { isOverflowReply } from './redis-errors.js';
+import type { RedisTopology } from './resolve-redis-options.js';
+
+/** Index members one clear script call handles. */
+const CLEAR_BATCH = 2000;
+
+/** What the store's scripted and multi-key writes need of it. */
+export interface WriteContext {
+  readonly layout: KeyLayout;
+  readonly topology: RedisTopology;
+  /** Default TTL of the store in ms (null: none), for an increment that creates its key. */
+  readonly defaultTtlMs: number | null;
+  /** The client, once the batcher's queued gets and puts were sent, so no write overtakes them. */
+  direct(): RedisClient;
+  /** Maps a command's failure to the library's errors (`key`: the key at fault). */
+  guard<T>(command: Promise<T>, key?: string): Promise<T>;
+  /** `write`, confirmed by replicas when the store's `durability` option asks for it. */
+  durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T>;
+  /** Keeps a multi-command operation until it settles, so close() waits for it. */
+  track<T>(operation: Promise<T>): Promise<T>;
+}
+
+/**
+ * The Redis store's writes other than a lone put: batches, put-if-absent, increments, deletes and
+ * clear. Each keeps data and index atomic per shard (a script, or a transaction for batches).
+ */
+export class RedisWrites {
+  constructor(private readonly store: WriteContext) {}
+
+  /** Stores `entries` with one TTL (ms, null: none): one atomic command per shard. */
+  async putMany(entries: ReadonlyArray<[string, RawValue]>, ttlMs: number | null): Promise<void> {
+    const { layout, topology } = this.store;
+    const ttl = ttlMs ?? 0;
+    await Promise.all(
+      [...layout.group(entries, ([k]) => k)].map(([shardNumber, positions]) => {
+        const triples: Array<RawValue | number> = [];
+        for (const i of positions) {
+          const [key, raw] = entries[i] as [string, RawValue];
+          triples.push(key, raw, ttl);
+        }
+        const shard = layout.shards[shardNumber] as Shard;
+        const write = sendPuts(this.store.direct(), topology, shard, triples);
+        const keys = positions.map((i) => (entries[i] as [string, RawValue])[0]);
+        return this.store.guard(this.store.durable(shardNumber, write, keys));
+      }),
+    );
+  }
+
+  /** Stores `raw` under `key` unless it holds a live value; resolves whether it stored. */
+  async putIfAbsent(key: string, raw: RawValue, ttlMs: number | null): Promise<boolean> {
+    const shardNumber = this.store.layout.shardOf(key);
+    const { dataPrefix, indexKey } = this.store.layout.shards[shardNumber] as Shard;
+    const write = this.store
+      .direct()
+      .kvPutIfAbsent(dataPrefix + key, indexKey, key, raw, ttlMs ?? 0);
+    return (await this.store.guard(this.store.durable(shardNumber, write, [key]))) === 1;
+  }
+
+  /**
+   * Adds `by` to the number under `key`; `ttlMs` undefined keeps the key's TTL (a new key gets
+   * the default), null removes it. Resolves the new value.
+   */
+  async increment(key: string, by: number, ttlMs: number | null | undefined): Promise<number> {
+    const shardNumber = this.store.layout.shardOf(key);
+    const { dataPrefix, indexKey } = this.store.layout.shards[shardNumber] as Shard;
+    // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
+    const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
+    const write = this.store
+      .direct()
+      .kvIncrement(
+        dataPrefix + key,
+        indexKey,
+        key,
+        formatStoredNumber(by),
+        ttlArg,
+        this.store.defaultTtlMs ?? 0,
+      )
+      .catch((error: unknown) => {
+        throw isOverflowReply(error) ? incrementOverflowError(key) : error;
+      });
+    return Number(await this.store.guard(this.store.durable(shardNumber, write, [key]), key));
+  }
+
+  /** Removes `key` and its index entry; resolves whether a key was removed. */
+  async delete(key: string): Promise<boolean> {
+    const shardNumber = this.store.layout.shardOf(key);
+    const { dataPrefix, indexKey } = this.store.layout.shards[shardNumber] as Shard;
+    const write = this.store.direct().kvDelete(dataPrefix + key, indexKey, key);
+    return (await this.store.guard(this.store.durable(shardNumber, write, [key]))) === 1;
+  }
+
+  /** Removes `keys`, one script call per shard; resolves how many were removed. */
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    const { layout } = this.store;
+    const counts = await Promise.all(
+      [...layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
+        const { dataPrefix, indexKey } = layout.shards[shardNumber] as Shard;
+        const members = positions.map((i) => keys[i] as string);
+        const write = this.store.direct().kvDeleteMany(indexKey, dataPrefix, members);
+        return this.store.guard(this.store.durable(shardNumber, write, members));
+      }),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Removes every key of the store, walking each shard's index; resolves how many were live. */
+  clear(): Promise<number> {
+    return this.store.track(
+      Promise.all(
+        this.store.layout.shards.map(async ({ indexKey, dataPrefix }, shardNumber) => {
+          let removed = 0;
+          for (;;) {
+            const write = this.store.direct().kvClear(indexKey, CLEAR_BATCH, dataPrefix);
+            const [deleted, visited] = await this.store.guard(
+              this.store.durable(shardNumber, write, [`the clear of shard ${shardNumber}`]),
+            );
+            removed += deleted;
+            if (visited < CLEAR_BATCH) return removed;
+          }
+        }),
+      ).then((counts) => counts.reduce((sum, n) => sum + n, 0)),
+    );
+  }
+}

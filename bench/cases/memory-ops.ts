@@ -8,9 +8,16 @@ import { interleavedRounds, reportRounds, scriptArgs, sequentialRate } from '../
 // Each subject holds `size - batch` keys, written in a random order. A round then times `batch`
 // puts of keys it does not hold (the store grows to `size`), `batch` overwrites and `batch` gets
 // of keys it holds, and deletes the new keys again, untimed, for the next round.
+//
+// At a million keys the batch is 30,000: a young-generation collection (scavenge) there takes 10
+// to 17 ms on this machine, and a window of 10,000 calls (25 to 50 ms for the fastest subjects)
+// held one or none depending on how full the previous window left the young generation, which
+// swung a round by a third. 30,000 calls hold several scavenges of the subject's own making, so
+// each subject pays for its own garbage about in proportion (bench/limits/memory-ops-gc.ts,
+// docs/benchmarks.md). At 100k a scavenge takes 3 to 8 ms and the job runs 14 rounds, so 10,000.
 const { subjects: names, args, quick } = scriptArgs();
 const size = Number(args[0]);
-const batch = Math.min(quick ? 1_000 : 10_000, Math.floor(size / 5));
+const batch = Math.min(quick ? 1_000 : size > 100_000 ? 30_000 : 10_000, Math.floor(size / 5));
 const order = shuffledIndexes(size);
 const keys = order.map((i) => sampleKey(i));
 const values = order.map((i) => sampleValue(i));

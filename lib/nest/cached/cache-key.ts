@@ -30,6 +30,7 @@ export function cachedKeyHead(prefix: string): string {
  * The store key of one call: the method's prefix and either the `key` function's result or the
  * stable encoding of the arguments (trailing `undefined` arguments dropped, so `f(1)` and
  * `f(1, undefined)` share an entry). Throws {@link InvalidArgumentError} when no key can be built.
+ * `head` is the method's {@link cachedKeyHead}, kept by callers that build keys on every call.
  */
 export function cachedKey(
   prefix: string,

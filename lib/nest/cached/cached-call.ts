@@ -63,6 +63,8 @@ export interface CachedMethod {
   /** `Class.method`, used in stats and messages. */
   readonly id: string;
   readonly prefix: string;
+  /** `prefix` and `[` as one flat string, see `cachedKeyHead`. */
+  readonly keyHead: string;
   readonly metadata: CachedMethodMetadata;
   readonly store: KvStore;
   /** Counters and invalidation generation, shared by every CachedMethod of the same `Class.method`. */

@@ -4,7 +4,7 @@ import { describeValue } from '../../core/describe-value.js';
 import { traceCachedCall } from '../../telemetry/cached-telemetry.js';
 import { KvStoreRegistry } from '../kv-store.registry.js';
 import { describeStore } from '../kv-store.tokens.js';
-import { cachedKey, cachedKeyPrefix } from './cache-key.js';
+import { cachedKey, cachedKeyHead, cachedKeyPrefix } from './cache-key.js';
 import { assertTags } from './cache-tags-validation.js';
 import { invalidateTagsIn, tagRowKey, tagsOfCall } from './cache-tags.js';
 import { CachedCaller } from './cached-caller.js';
@@ -77,7 +77,7 @@ export class KvCacheService {
     ...args: MethodArgs<T, K>
   ): Promise<boolean> {
     const cached = this.cachedMethodOf(target, method);
-    const key = cachedKey(cached.prefix, cached.metadata, args);
+    const key = cachedKey(cached.prefix, cached.metadata, args, cached.keyHead);
     const tags = tagsOfCall(cached, args);
     cached.state.generation++;
     this.caller.inFlight.delete(flightKey(cached, key));
@@ -120,7 +120,7 @@ export class KvCacheService {
     ...args: MethodArgs<T, K>
   ): string {
     const cached = this.cachedMethodOf(target, method);
-    return cachedKey(cached.prefix, cached.metadata, args);
+    return cachedKey(cached.prefix, cached.metadata, args, cached.keyHead);
   }
 
   /**
@@ -220,9 +220,11 @@ export class KvCacheService {
           ` (registered: ${known || 'none'})`,
       );
     }
+    const prefix = cachedKeyPrefix(className, methodName);
     return {
       id,
-      prefix: cachedKeyPrefix(className, methodName),
+      prefix,
+      keyHead: cachedKeyHead(prefix),
       metadata,
       store,
       state: this.stateOf(id),

@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import { cachedKey, cachedKeyPrefix } from '../../lib/nest/cached/cache-key.js';
+import { stableStringify } from '../../lib/nest/cached/stable-stringify.js';
+
+const prefix = cachedKeyPrefix('PageService', 'page');
+
+/** The key the general path gives: the prefix and the stable encoding, hashed past 256 chars. */
+function generalKey(args: unknown[]): string {
+  const part = stableStringify(args);
+  return part.length <= 256
+    ? `${prefix}${part}`
+    : `${prefix}#sha256:${createHash('sha256').update(part).digest('base64url')}`;
+}
+
+describe('cachedKey of a one-argument call', () => {
+  it('is the key of the general encoding, for every kind of number and string', () => {
+    const values = [
+      0,
+      -0,
+      42,
+      -7.5,
+      1e21,
+      Number.NaN,
+      Infinity,
+      -Infinity,
+      '',
+      'a"b\\c',
+      'é\u2028',
+    ];
+    // Strings around the length past which the argument part is hashed.
+    for (const length of [252, 253, 254, 255]) values.push('x'.repeat(length));
+    for (const value of values) {
+      expect(cachedKey(prefix, { ttl: 60 }, [value])).toBe(generalKey([value]));
+    }
+  });
+});

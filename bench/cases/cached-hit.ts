@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Cached, KvStore, KvStoreModule, type StoreOptions } from '../../lib/index.js';
-import { sampleValue } from '../support/fixtures.js';
+import { KvStore, KvStoreModule, type StoreOptions } from '../../lib/index.js';
+import { PageService, cacheAsideByHand, pageKey } from '../support/cached-pages.js';
 import {
   alternatingSequentialRounds,
   interleavedRounds,
@@ -15,17 +15,6 @@ import {
 // ('memory' | 'redis'), quick. Row: cached-hit-<backend>. The subjects share one store.
 const { subjects, args, quick } = scriptArgs();
 const backend = args[0] === 'redis' ? 'redis' : 'memory';
-
-@Injectable()
-class PageService {
-  calls = 0;
-
-  @Cached(3600)
-  async page(id: number): Promise<Record<string, unknown>> {
-    this.calls++;
-    return sampleValue(id);
-  }
-}
 
 const storeOptions: StoreOptions =
   backend === 'redis'
@@ -42,21 +31,13 @@ const store = app.get(KvStore);
 await store.clear();
 const KEYS = quick ? 100 : 1000;
 for (let i = 0; i < KEYS; i++) await pages.page(i);
-const keys = Array.from({ length: KEYS }, (_, i) => `cached:PageService.page:[${i}]`);
+const keys = Array.from({ length: KEYS }, (_, i) => pageKey(i));
 if ((await store.get(keys[0] as string)) === undefined)
   throw new Error('unexpected cache key layout');
 
 const count = quick ? 100 : backend === 'redis' ? 2_000 : 20_000;
 
-/** What a caller writes by hand instead of @Cached: build the key, get, fill on a miss. */
-async function pageByHand(id: number): Promise<unknown> {
-  const key = `cached:PageService.page:[${id}]`;
-  const hit = await store.get(key);
-  if (hit !== undefined) return hit;
-  const value = sampleValue(id);
-  await store.put(key, value, { ttl: 3600 });
-  return value;
-}
+const pageByHand = cacheAsideByHand(store);
 
 const operations: Record<string, (i: number) => Promise<unknown>> = {
   cached: (i) => pages.page(i % KEYS),

@@ -1,4 +1,4 @@
-import { MEMORY_SUBJECTS, type MemorySubject } from '../support/memory-subjects.js';
+import { filledSubjects, type MemorySubject } from '../support/memory-subjects.js';
 import { sampleKey, sampleValue, shuffledIndexes } from '../support/fixtures.js';
 import { interleavedRounds, reportRounds, scriptArgs, sequentialRate } from '../support/measure.js';
 
@@ -23,19 +23,7 @@ const keys = order.map((i) => sampleKey(i));
 const values = order.map((i) => sampleValue(i));
 const held = size - batch;
 
-const subjects = new Map<string, MemorySubject>();
-for (const name of names) {
-  const factory = MEMORY_SUBJECTS[name];
-  if (!factory) throw new Error(`unknown memory subject ${name}`);
-  const subject = factory();
-  for (let start = 0; start < held; start += 10_000) {
-    const entries: Array<[string, unknown]> = [];
-    for (let i = start; i < Math.min(held, start + 10_000); i++)
-      entries.push([keys[i] as string, values[i]]);
-    await subject.fill(entries);
-  }
-  subjects.set(name, subject);
-}
+const subjects = await filledSubjects(names, keys, values, held);
 
 let offset = 0;
 // At 1M a round swings from 0.2x to 1x of the next on this VM (bench/limits/memory-ops-gc.ts): 11

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Cached, KvStore, KvStoreModule, type StoreOptions } from '../../lib/index.js';
+import { KvStore, KvStoreModule, type StoreOptions } from '../../lib/index.js';
+import { PageService, cacheAsideByHand, pageKey } from '../support/cached-pages.js';
 import { redisCli } from '../../test/support/redis-harness.js';
 import { startBenchRedis, type BenchRedis } from '../support/bench-redis.js';
-import { sampleValue } from '../support/fixtures.js';
 import { interleavedRounds, median } from '../support/measure.js';
 
 // Where the time of a memory @Cached hit goes, against the hand-written cache-aside of
@@ -24,17 +24,6 @@ import { interleavedRounds, median } from '../support/measure.js';
 //     server ran (INFO commandstats) for 1000 hits of each subject, to show a Redis hit makes
 //     no round trip a hand-written cache-aside does not.
 
-@Injectable()
-class PageService {
-  calls = 0;
-
-  @Cached(3600)
-  async page(id: number): Promise<Record<string, unknown>> {
-    this.calls++;
-    return sampleValue(id);
-  }
-}
-
 const mode = process.argv[2];
 const redis: BenchRedis | undefined =
   mode === 'redis-commands' ? await startBenchRedis() : undefined;
@@ -51,17 +40,9 @@ const pages = app.get(PageService);
 const store = app.get(KvStore);
 const KEYS = 1000;
 for (let i = 0; i < KEYS; i++) await pages.page(i);
-const keys = Array.from({ length: KEYS }, (_, i) => `cached:PageService.page:[${i}]`);
+const keys = Array.from({ length: KEYS }, (_, i) => pageKey(i));
 
-/** The cache-aside of bench/cases/cached-hit.ts, verbatim. */
-async function pageByHand(id: number): Promise<unknown> {
-  const key = `cached:PageService.page:[${id}]`;
-  const hit = await store.get(key);
-  if (hit !== undefined) return hit;
-  const value = sampleValue(id);
-  await store.put(key, value, { ttl: 3600 });
-  return value;
-}
+const pageByHand = cacheAsideByHand(store);
 
 const subjects: Record<string, (i: number) => Promise<unknown>> = {
   cached: (i) => pages.page(i % KEYS),

@@ -4,7 +4,7 @@ import {
   performance,
   type PerformanceEntry,
 } from 'node:perf_hooks';
-import { MEMORY_SUBJECTS, type MemorySubject } from '../support/memory-subjects.js';
+import { filledSubjects, type MemorySubject } from '../support/memory-subjects.js';
 import { sampleKey, sampleValue, shuffledIndexes } from '../support/fixtures.js';
 import { median } from '../support/measure.js';
 
@@ -55,17 +55,7 @@ const observer = new PerformanceObserver((list) => {
 });
 observer.observe({ entryTypes: ['gc'] });
 
-const subjects = new Map<string, MemorySubject>();
-for (const name of names) {
-  const subject = (MEMORY_SUBJECTS[name] as () => MemorySubject)();
-  for (let start = 0; start < held; start += 10_000) {
-    const entries: Array<[string, unknown]> = [];
-    for (let i = start; i < Math.min(held, start + 10_000); i++)
-      entries.push([keys[i] as string, values[i]]);
-    await subject.fill(entries);
-  }
-  subjects.set(name, subject);
-}
+const subjects = await filledSubjects(names, keys, values, held);
 
 interface Window {
   row: string;

@@ -87,3 +87,29 @@ export const MEMORY_SUBJECTS: Record<string, () => MemorySubject> = {
     };
   },
 };
+
+/**
+ * Builds the subjects `names` and fills each with the first `held` of `keys` and `values`, 10,000
+ * entries per call, as a store that grew over time.
+ */
+export async function filledSubjects(
+  names: readonly string[],
+  keys: readonly string[],
+  values: readonly unknown[],
+  held: number,
+): Promise<Map<string, MemorySubject>> {
+  const subjects = new Map<string, MemorySubject>();
+  for (const name of names) {
+    const factory = MEMORY_SUBJECTS[name];
+    if (!factory) throw new Error(`unknown memory subject ${name}`);
+    const subject = factory();
+    for (let start = 0; start < held; start += 10_000) {
+      const entries: Array<[string, unknown]> = [];
+      for (let i = start; i < Math.min(held, start + 10_000); i++)
+        entries.push([keys[i] as string, values[i]]);
+      await subject.fill(entries);
+    }
+    subjects.set(name, subject);
+  }
+  return subjects;
+}

@@ -18,8 +18,10 @@ const COMPACT_AFTER = 1024;
  * queued while offline) with ioredis' own "Command timed out" error, as ioredis'
  * `commandTimeout` option does, but with one timer per connection instead of one per command.
  *
- * Why: a timer set and cleared around every command cost 6-9 µs of a ~110 µs loopback round
- * trip on a 2-core VM, and about 2 µs of client CPU elsewhere (`bench/limits/command-timer.ts`).
+ * Why: with a timer per command, a call awaited one at a time took about 5% longer where the
+ * loopback round trip is short (~40 µs), and no measurably longer where waking a VM's idle cores
+ * dominates it (`bench/ab/redis-sequential-ab.ts`, docs/benchmarks.md).
+ *
  * All deadlines of a connection are `timeoutMs` after the send, so they come in send order: one
  * timer, armed for the oldest command still waiting, is enough. Answered commands are dropped
  * from the front as new ones are sent, so one-at-a-time callers keep a list of one.

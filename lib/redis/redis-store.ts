@@ -7,11 +7,12 @@ import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
 import { DurableWrites, resolveDurability, writeConnectionOf } from './durability.js';
 import { IndexSweeper } from './index-sweeper.js';
-import { sendPut, sendPuts } from './indexed-puts.js';
 import { KeyLayout, type Shard } from './key-layout.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
-import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
+import { fetchTimedMany } from './near-cache/timed-reads.js';
+import { readPerShard } from './read-per-shard.js';
+import { storeBatchSender } from './store-batch-sender.js';
 import { createRedisClient, type PruneFlag, type RedisClient } from './redis-connection.js';
 import { pruneFlagFor, sweepShardStep } from './migration-safe-index.js';
 import { readRange, type RangeContext } from './redis-range.js';
@@ -119,28 +120,15 @@ export class RedisStore extends KvStore implements LeaseCapable {
       createNearCache(this, this.config, this.config.nearCache, this.client, (key, raw) =>
         this.nearCacheForm(key, raw),
       );
-    this.batcher = new CommandBatcher<RawValue | TimedRaw>({
-      get: (shard, member) => {
-        const name = this.shard(shard).dataPrefix + member;
-        if (this.near) return fetchTimed(this.client, name);
-        return this.client.getBuffer(name);
-      },
-      getMany: (shard, members) => {
-        const { dataPrefix } = this.shard(shard);
-        const names = members.map((member) => dataPrefix + member);
-        if (this.near) return fetchTimedMany(this.client, names);
-        // Foreign-type markers travel as values; decode() turns them into the error.
-        return readMany(this.client, names) as Promise<Array<Buffer | null>>;
-      },
-      put: (shard, member, value, ttlMs) => {
-        const write = sendPut(this.client, this.topology, this.shard(shard), member, value, ttlMs);
-        return this.durable(shard, write, [member]);
-      },
-      putMany: (shard, triples) => {
-        const write = sendPuts(this.client, this.topology, this.shard(shard), triples);
-        return this.durable(shard, write, triples.filter((_, i) => i % 3 === 0) as string[]);
-      },
-    });
+    this.batcher = new CommandBatcher(
+      storeBatchSender({
+        client: this.client,
+        topology: this.topology,
+        shards: this.layout.shards,
+        timedReads: this.near !== undefined,
+        durable: (shard, write, keys) => this.durable(shard, write, keys),
+      }),
+    );
     this.sweeper = new IndexSweeper(
       {
         shardCount: this.layout.shards.length,
@@ -237,22 +225,19 @@ export class RedisStore extends KvStore implements LeaseCapable {
     );
   }
 
-  protected async readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
-    if (this.near) return this.near.readMany(keys, (missing) => this.fetchManyTimed(missing));
-    const out = new Array<RawValue | undefined>(keys.length);
-    await Promise.all(
-      [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
-        const { dataPrefix } = this.layout.shards[shardNumber] as Shard;
-        const names = positions.map((i) => dataPrefix + (keys[i] as string));
-        const values = await this.guard<Array<RawValue | null>>(
-          readMany(this.direct(), names) as Promise<Array<Buffer | null>>,
-        );
-        positions.forEach((position, j) => {
-          out[position] = values[j] ?? undefined;
-        });
-      }),
+  protected readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
+    if (this.near) {
+      return this.near.readMany(keys, (missing) =>
+        readPerShard(this.layout, missing, (names) =>
+          this.guard(fetchTimedMany(this.direct(), names)),
+        ),
+      );
+    }
+    return readPerShard(this.layout, keys, (names) =>
+      this.guard<Array<RawValue | null>>(
+        readMany(this.direct(), names) as Promise<Array<Buffer | null>>,
+      ),
     );
-    return out;
   }
 
   protected writeRaw(key: string, raw: RawValue, ttlMs: number | null): Promise<void> {
@@ -372,22 +357,6 @@ export class RedisStore extends KvStore implements LeaseCapable {
     if (isForeignTypeMarker(raw)) return undefined;
     if (this.binary || typeof raw === 'string') return raw;
     return isUtf8(raw) ? raw.toString('utf8') : undefined;
-  }
-
-  /** Values and TTLs of `keys` from Redis, one pipeline per shard, in order. */
-  private async fetchManyTimed(keys: readonly string[]): Promise<Array<TimedRaw | undefined>> {
-    const out = new Array<TimedRaw | undefined>(keys.length);
-    await Promise.all(
-      [...this.layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
-        const { dataPrefix } = this.shard(shardNumber);
-        const names = positions.map((i) => dataPrefix + (keys[i] as string));
-        const values = await this.guard(fetchTimedMany(this.direct(), names));
-        positions.forEach((position, j) => {
-          out[position] = values[j] ?? undefined;
-        });
-      }),
-    );
-    return out;
   }
 
   /** Serializes as every store does, then refuses a value over `maxValueBytes` before sending it. */

@@ -1,0 +1,47 @@
+import type { RawValue } from '../core/types.js';
+import type { BatchSender } from './command-batcher.js';
+import { sendPut, sendPuts } from './indexed-puts.js';
+import type { Shard } from './key-layout.js';
+import type { TimedRaw } from './near-cache/near-cache.js';
+import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
+import { readMany } from './read-many.js';
+import type { RedisClient } from './redis-connection.js';
+import type { RedisTopology } from './resolve-redis-options.js';
+
+/** What the store's batched gets and puts need of it. */
+export interface BatchSenderContext {
+  readonly client: RedisClient;
+  readonly topology: RedisTopology;
+  readonly shards: readonly Shard[];
+  /** With the near cache, reads bring each value with its TTL. */
+  readonly timedReads: boolean;
+  /** `write`, confirmed by replicas when the store's `durability` option asks for it. */
+  durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T>;
+}
+
+/** How the store's {@link CommandBatcher} sends its gets and puts of one shard. */
+export function storeBatchSender(store: BatchSenderContext): BatchSender<RawValue | TimedRaw> {
+  const { client, topology, timedReads } = store;
+  const shard = (n: number): Shard => store.shards[n] as Shard;
+  return {
+    get: (n, member) => {
+      const name = shard(n).dataPrefix + member;
+      return timedReads ? fetchTimed(client, name) : client.getBuffer(name);
+    },
+    getMany: (n, members) => {
+      const { dataPrefix } = shard(n);
+      const names = members.map((member) => dataPrefix + member);
+      if (timedReads) return fetchTimedMany(client, names);
+      // Foreign-type markers travel as values; decode() turns them into the error.
+      return readMany(client, names) as Promise<Array<Buffer | null>>;
+    },
+    put: (n, member, value, ttlMs) =>
+      store.durable(n, sendPut(client, topology, shard(n), member, value, ttlMs), [member]),
+    putMany: (n, triples) =>
+      store.durable(
+        n,
+        sendPuts(client, topology, shard(n), triples),
+        triples.filter((_, i) => i % 3 === 0) as string[],
+      ),
+  };
+}

@@ -5,8 +5,9 @@ describe('one-at-a-time benchmark rows measured in alternating blocks', () => {
     const calls: string[] = [];
     const rates = await alternatingSequentialRounds(['fast', 'slow'], 2, 6, 3, async (subject) => {
       calls.push(subject);
-      // The slow subject's calls wait for a timer: ~1 ms or more each, the fast one's none.
-      if (subject === 'slow') await new Promise((resolve) => setTimeout(resolve, 1));
+      // The slow subject's calls wait for a 2 ms timer (more than 1 ms each even though Node's
+      // timers count from a loop time that may be up to a millisecond old), the fast one's none.
+      if (subject === 'slow') await new Promise((resolve) => setTimeout(resolve, 2));
     });
     const blocks = calls
       .join(',')

@@ -1,5 +1,5 @@
-import { MemoryStore } from '../../lib/index.js';
-import { sampleKey, sampleValue } from '../support/fixtures.js';
+import type { MemoryStore } from '../../lib/index.js';
+import { memoryStoreInKeyOrder, sampleKey, sampleValue } from '../support/fixtures.js';
 import { interleavedRounds, medianMs, reportRounds, scriptArgs } from '../support/measure.js';
 
 // argv: subjects ('kv-store', 'map-filter'), store sizes (comma-separated), quick.
@@ -17,14 +17,7 @@ const stores = new Map<number, MemoryStore>();
 const maps = new Map<number, Map<string, string>>();
 for (const size of sizes) {
   if (subjects.includes('kv-store')) {
-    const store = new MemoryStore();
-    for (let start = 0; start < size; start += 10_000) {
-      const entries: Array<[string, unknown]> = [];
-      for (let i = start; i < Math.min(size, start + 10_000); i++)
-        entries.push([sampleKey(i), sampleValue(i)]);
-      await store.putMany(entries);
-    }
-    stores.set(size, store);
+    stores.set(size, await memoryStoreInKeyOrder(size));
   }
   if (subjects.includes('map-filter')) {
     const map = new Map<string, string>();

@@ -1,7 +1,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
-import { MemoryStore } from '../../lib/index.js';
+import type { MemoryStore } from '../../lib/index.js';
 import { KeyIndex, PENDING, type IndexedValue } from '../../lib/memory/key-index.js';
-import { sampleKey, sampleValue } from '../support/fixtures.js';
+import { memoryStoreInKeyOrder, sampleKey, sampleValue } from '../support/fixtures.js';
 import { interleavedRounds, median } from '../support/measure.js';
 
 // Where a memory rangeGet(100) spends the extra time at 1M keys against 10k: the store's call,
@@ -33,13 +33,7 @@ interface Data {
 const data = new Map<number, Data>();
 for (const size of sizes) {
   // Filled in key order, as the bench's range case fills its stores.
-  const store = new MemoryStore();
-  for (let start = 0; start < size; start += 10_000) {
-    const entries: Array<[string, unknown]> = [];
-    for (let i = start; i < Math.min(size, start + 10_000); i++)
-      entries.push([sampleKey(i), sampleValue(i)]);
-    await store.putMany(entries);
-  }
+  const store = await memoryStoreInKeyOrder(size);
   await store.rangeGet('', undefined, { limit: 1 });
   const index = new KeyIndex<Entry>();
   const raws: string[] = [];

@@ -1,3 +1,5 @@
+import { MemoryStore } from '../../lib/index.js';
+
 /** A ~200-byte JSON value shaped like a crawler's cached page record. */
 export function sampleValue(i: number): Record<string, unknown> {
   return {
@@ -29,4 +31,16 @@ export function shuffledIndexes(count: number, seed = 42): number[] {
     [order[i], order[j]] = [order[j] as number, order[i] as number];
   }
   return order;
+}
+
+/** A memory store holding sample records 0 .. size-1, written in key order, 10,000 per putMany. */
+export async function memoryStoreInKeyOrder(size: number): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  for (let start = 0; start < size; start += 10_000) {
+    const entries: Array<[string, unknown]> = [];
+    for (let i = start; i < Math.min(size, start + 10_000); i++)
+      entries.push([sampleKey(i), sampleValue(i)]);
+    await store.putMany(entries);
+  }
+  return store;
 }

@@ -41,12 +41,13 @@ const MAX_BATCH = 512;
 /**
  * Folds single-key gets and puts issued in the same tick into one MGET, or one atomic put command
  * (a transaction; a script call on a cluster), per shard. Redis then runs one command instead of
- * hundreds, and the client builds, writes and parses one. The first call of a tick is sent at once, as a plain GET or put script call, so a
- * lone call waits for nothing and costs no queueing; the calls that follow it in the same tick
- * are queued and flushed by `process.nextTick`, after the microtasks of the tick. Order is kept:
- * the first call is written before the queue, runs of gets and puts go out in the order they
- * were issued, and every other command of the store calls {@link CommandBatcher.flush} first, so
- * it never overtakes a queued write.
+ * hundreds, and the client builds, writes and parses one. The first call of a tick is sent at
+ * once, as a plain GET or put script call, so a lone call waits for nothing and costs no
+ * queueing; the calls that follow it in the same tick are queued and flushed by
+ * `process.nextTick`, after the microtasks of the tick. Order is kept: the first call is written
+ * before the queue, runs of gets and puts go out in the order they were issued, and every other
+ * command of the store calls {@link CommandBatcher.flush} first, so it never overtakes a queued
+ * write.
  */
 export class CommandBatcher<V = RawValue> {
   private readonly queues = new Map<number, Array<PendingOp<V>>>();

@@ -31,6 +31,8 @@ export function enforceCommandDeadlines(connection: Redis, timeoutMs: number): v
   const deadlines: number[] = [];
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** Set once the connection is closed for good: nothing is tracked any more. */
+  let stopped = false;
 
   const dropAnswered = (): void => {
     while (head < commands.length && (commands[head] as DeadlineCommand).isSettled) {
@@ -88,7 +90,6 @@ export function enforceCommandDeadlines(connection: Redis, timeoutMs: number): v
   };
   // A connection closed for good (a closed store, a near cache's subscriber) keeps no timer:
   // ioredis rejects what still waits. A client that never connected emits no 'end'.
-  let stopped = false;
   const stop = (): void => {
     stopped = true;
     clearTimeout(timer);

@@ -16,7 +16,7 @@ import { storeBatchSender } from './store-batch-sender.js';
 import { createRedisClient, type PruneFlag, type RedisClient } from './redis-connection.js';
 import { pruneFlagFor, sweepShardStep } from './migration-safe-index.js';
 import { readRange, type RangeContext } from './redis-range.js';
-import { RedisWrites } from './redis-writes.js';
+import { RedisWrites, type WriteContext } from './redis-writes.js';
 import { untilReady } from './until-ready.js';
 import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
@@ -146,21 +146,18 @@ export class RedisStore extends KvStore implements LeaseCapable {
       client: () => this.direct(),
       guard: (command) => this.guard(command),
     });
-    this.writes = new RedisWrites({
+    const context: WriteContext & RangeContext = {
       layout: this.layout,
       topology: this.topology,
+      pruneFlag: this.pruneFlag,
       defaultTtlMs: this.defaultTtlMs,
       direct: () => this.direct(),
-      guard: (command, key) => this.guard(command, key),
+      guard: (command, key?: string) => this.guard(command, key),
       durable: (shard, write, keys) => this.durable(shard, write, keys),
       track: (operation) => this.track(operation),
-    });
-    this.rangeContext = {
-      layout: this.layout,
-      pruneFlag: this.pruneFlag,
-      direct: () => this.direct(),
-      guard: (command) => this.guard(command),
     };
+    this.writes = new RedisWrites(context);
+    this.rangeContext = context;
   }
 
   /** Takes the lease `name` for `token` for `ttlMs` ms unless another process holds it (`SET NX PX`). */

@@ -51,11 +51,11 @@ interface Paging {
   last?: string;
 }
 
+/** What the model holds of `query` from `from` on, at most `limit` rows, in key order. */
+type Fetch = (query: Query, from: string, limit: number) => Row[];
+
 /** Takes one step of `paging` and checks it against `fetch(query, from, limit)` of the model. */
-async function step(
-  paging: Paging,
-  fetch: (query: Query, from: string, limit: number) => Row[],
-): Promise<boolean> {
+async function step(paging: Paging, fetch: Fetch): Promise<boolean> {
   if (paging.page.length === 0 && (paging.last === undefined || paging.pageWasFull)) {
     const from = paging.last === undefined ? paging.query.start : `${paging.last}\u0000`;
     paging.page = fetch(paging.query, from, paging.batchSize);
@@ -103,6 +103,41 @@ const clearAndOrderedReads = [
   },
   { weight: 6, arbitrary: fc.constant({ op: 'next' as const }) },
 ] as const;
+
+/** One of the operations in {@link clearAndOrderedReads}. */
+type SharedOp =
+  | { op: 'clear' }
+  | { op: 'range'; query: Query; limit: number | undefined }
+  | { op: 'iterate'; query: Query; batchSize: number }
+  | { op: 'next' };
+
+/**
+ * Runs a shared operation on the store and the model (`clearModel`, `fetch`) and checks what the
+ * store read; returns the iterator the test drives after it.
+ */
+async function sharedStep(
+  store: MemoryStore,
+  s: SharedOp,
+  clearModel: () => void,
+  fetch: Fetch,
+  paging: Paging | undefined,
+): Promise<Paging | undefined> {
+  switch (s.op) {
+    case 'clear':
+      await store.clear();
+      clearModel();
+      return paging;
+    case 'range':
+      expect(await store.rangeGet(s.query.start, s.query.end, { limit: s.limit })).toEqual(
+        fetch(s.query, s.query.start, s.limit ?? Infinity).map((r) => [r.key, r.value]),
+      );
+      return paging;
+    case 'iterate':
+      return startPaging(store, s.query, s.batchSize);
+    case 'next':
+      return paging !== undefined && (await step(paging, fetch)) ? paging : undefined;
+  }
+}
 
 describe('MemoryStore ordered reads see every live key (deferred index, property-based)', () => {
   it('rangeGet and paging iterators agree with a map model under puts, deletes, expiry, sweeps and clear', async () => {
@@ -173,23 +208,8 @@ describe('MemoryStore ordered reads see every live key (deferred index, property
               case 'sweep':
                 store.sweepExpired();
                 break;
-              case 'clear':
-                await store.clear();
-                model.clear();
-                break;
-              case 'range':
-                expect(
-                  await store.rangeGet(s.query.start, s.query.end, { limit: s.limit }),
-                ).toEqual(
-                  fetch(s.query, s.query.start, s.limit ?? Infinity).map((r) => [r.key, r.value]),
-                );
-                break;
-              case 'iterate':
-                paging = startPaging(store, s.query, s.batchSize);
-                break;
-              case 'next':
-                if (paging !== undefined && !(await step(paging, fetch))) paging = undefined;
-                break;
+              default:
+                paging = await sharedStep(store, s, () => model.clear(), fetch, paging);
             }
           }
           while (paging !== undefined && (await step(paging, fetch)));
@@ -256,23 +276,8 @@ describe('MemoryStore ordered reads see every live key (deferred index, property
                   expect(await store.delete(s.key)).toBe(model.has(s.key));
                   model.delete(s.key);
                   break;
-                case 'clear':
-                  await store.clear();
-                  model.clear();
-                  break;
-                case 'range':
-                  expect(
-                    await store.rangeGet(s.query.start, s.query.end, { limit: s.limit }),
-                  ).toEqual(
-                    fetch(s.query, s.query.start, s.limit ?? Infinity).map((r) => [r.key, r.value]),
-                  );
-                  break;
-                case 'iterate':
-                  paging = startPaging(store, s.query, s.batchSize);
-                  break;
-                case 'next':
-                  if (paging !== undefined && !(await step(paging, fetch))) paging = undefined;
-                  break;
+                default:
+                  paging = await sharedStep(store, s, () => model.clear(), fetch, paging);
               }
             }
             expect((await store.getStats()).totalKeys).toBe(model.size);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { cachedKey, cachedKeyPrefix } from '../../lib/nest/cached/cache-key.js';
+import { cachedKey, cachedKeyHead, cachedKeyPrefix } from '../../lib/nest/cached/cache-key.js';
 import { stableStringify } from '../../lib/nest/cached/stable-stringify.js';
 
 const prefix = cachedKeyPrefix('PageService', 'page');
+const method = { prefix, keyHead: cachedKeyHead(prefix), metadata: { ttl: 60 } };
 
 /** The key the general path gives: the prefix and the stable encoding, hashed past 256 chars. */
 function generalKey(args: unknown[]): string {
@@ -30,7 +31,7 @@ describe('cachedKey of a one-argument call', () => {
     // Strings around the length past which the argument part is hashed.
     for (const length of [252, 253, 254, 255]) values.push('x'.repeat(length));
     for (const value of values) {
-      expect(cachedKey(prefix, { ttl: 60 }, [value])).toBe(generalKey([value]));
+      expect(cachedKey(method, [value])).toBe(generalKey([value]));
     }
   });
 });

@@ -26,20 +26,26 @@ export function cachedKeyHead(prefix: string): string {
   return Object.keys({ [`${prefix}[`]: 0 })[0] as string;
 }
 
+/** What a method's keys are built from: the parts of `CachedMethod` that {@link cachedKey} reads. */
+export interface CacheKeySource {
+  /** {@link cachedKeyPrefix} of the method. */
+  readonly prefix: string;
+  /** {@link cachedKeyHead} of `prefix`, kept with the method since keys are built on every call. */
+  readonly keyHead: string;
+  readonly metadata: CachedMethodMetadata;
+}
+
 /**
  * The store key of one call: the method's prefix and either the `key` function's result or the
  * stable encoding of the arguments (trailing `undefined` arguments dropped, so `f(1)` and
  * `f(1, undefined)` share an entry). Throws {@link InvalidArgumentError} when no key can be built.
- * `head` is the method's {@link cachedKeyHead}, kept by callers that build keys on every call.
  */
 export function cachedKey(
-  prefix: string,
-  metadata: CachedMethodMetadata,
+  { prefix, keyHead, metadata }: CacheKeySource,
   args: readonly unknown[],
-  head: string = cachedKeyHead(prefix),
 ): string {
   if (metadata.key === undefined && args.length === 1) {
-    const key = singleArgumentKey(head, args[0]);
+    const key = singleArgumentKey(keyHead, args[0]);
     if (key !== undefined) return key;
   }
   const argsPart = metadata.key ? customKey(prefix, metadata.key, args) : encodeArgs(args);

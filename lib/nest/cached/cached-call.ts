@@ -1,5 +1,5 @@
 import type { KvStore } from '../../core/kv-store.js';
-import type { CachedMethodMetadata } from './cached.metadata.js';
+import type { CacheKeySource } from './cache-key.js';
 
 /** Counters of one cached method (or of all of them). */
 export interface CachedMethodStats {
@@ -58,14 +58,10 @@ export interface MethodState {
   generation: number;
 }
 
-/** One `@Cached` method of one class, with its store resolved. */
-export interface CachedMethod {
+/** One `@Cached` method of one class, with its store resolved (and what its keys are built from). */
+export interface CachedMethod extends CacheKeySource {
   /** `Class.method`, used in stats and messages. */
   readonly id: string;
-  readonly prefix: string;
-  /** `prefix` and `[` as one flat string, see `cachedKeyHead`. */
-  readonly keyHead: string;
-  readonly metadata: CachedMethodMetadata;
   readonly store: KvStore;
   /** Counters and invalidation generation, shared by every CachedMethod of the same `Class.method`. */
   readonly state: MethodState;

@@ -36,7 +36,7 @@ export class CachedCaller {
     args: unknown[],
   ): Promise<unknown> {
     // A key that cannot be built rejects the call (this is an async function).
-    const key = cachedKey(cached.prefix, cached.metadata, args, cached.keyHead);
+    const key = cachedKey(cached, args);
     // Taken now: a call that started before an invalidation must not write its result after it.
     const { generation } = cached.state;
     const readEpoch = this.finishedFlights.readStarted();

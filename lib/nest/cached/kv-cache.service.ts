@@ -77,7 +77,7 @@ export class KvCacheService {
     ...args: MethodArgs<T, K>
   ): Promise<boolean> {
     const cached = this.cachedMethodOf(target, method);
-    const key = cachedKey(cached.prefix, cached.metadata, args, cached.keyHead);
+    const key = cachedKey(cached, args);
     const tags = tagsOfCall(cached, args);
     cached.state.generation++;
     this.caller.inFlight.delete(flightKey(cached, key));
@@ -120,7 +120,7 @@ export class KvCacheService {
     ...args: MethodArgs<T, K>
   ): string {
     const cached = this.cachedMethodOf(target, method);
-    return cachedKey(cached.prefix, cached.metadata, args, cached.keyHead);
+    return cachedKey(cached, args);
   }
 
   /**

@@ -1,5 +1,10 @@
 import sortedBtree from 'sorted-btree';
-import { KeyIndex, type MergeThresholds } from '../../lib/memory/key-index.js';
+import {
+  KeyIndex,
+  PENDING,
+  type IndexedValue,
+  type MergeThresholds,
+} from '../../lib/memory/key-index.js';
 import { sampleKey, shuffledIndexes } from '../support/fixtures.js';
 import { interleavedRounds, median } from '../support/measure.js';
 
@@ -18,9 +23,8 @@ const sizes = (process.argv[2] ?? '100000,1000000').split(',').map(Number);
 const ratios = (process.argv[3] ?? '0.001,0.01,0.1,0.3,1').split(',').map(Number);
 const ROUNDS = 5;
 
-interface Value {
+interface Value extends IndexedValue {
   n: number;
-  indexed: boolean;
 }
 
 interface Way {
@@ -30,40 +34,18 @@ interface Way {
 }
 
 function indexWay(merge: MergeThresholds, held: string[], heldValues: Value[]): Way {
-  // The store's map, as the index asks it (see IndexedStore).
-  const map = new Map<string, Value>();
-  const index = new KeyIndex<Value>(
-    {
-      isPending: (key) => map.get(key)?.indexed === false,
-      claim: (key) => {
-        const value = map.get(key);
-        if (value === undefined || value.indexed) return undefined;
-        value.indexed = true;
-        return value;
-      },
-    },
-    merge,
-  );
-  const arrive = (keys: string[], values: Value[]): void => {
-    for (let i = 0; i < keys.length; i++) {
-      map.set(keys[i] as string, values[i] as Value);
-      index.add(keys[i] as string);
-    }
-  };
-  arrive(held, heldValues);
+  const index = new KeyIndex<Value>(merge);
+  for (let i = 0; i < held.length; i++) index.add(held[i] as string, heldValues[i] as Value);
   index.entries().next();
   return {
     time(keys, values) {
-      arrive(keys, values);
+      for (let i = 0; i < keys.length; i++) index.add(keys[i] as string, values[i] as Value);
       const started = process.hrtime.bigint();
       index.entries().next();
       return Number(process.hrtime.bigint() - started);
     },
-    remove(keys) {
-      for (const key of keys) {
-        map.delete(key);
-        index.delete(key, true);
-      }
+    remove(keys, values) {
+      for (let i = 0; i < keys.length; i++) index.delete(keys[i] as string, values[i] as Value);
     },
   };
 }
@@ -96,7 +78,7 @@ for (const size of sizes) {
   const order = shuffledIndexes(size + maxPending);
   const allKeys = order.map((i) => sampleKey(i));
   const held = allKeys.slice(0, size);
-  const heldValues = held.map((_, n): Value => ({ n, indexed: false }));
+  const heldValues = held.map((_, n): Value => ({ n, indexState: PENDING }));
   const ways: Record<string, Way> = {
     eager: eagerWay(held, heldValues),
     'arrival order': indexWay({ sortFrom: 1e9, rebuildFrom: 1e9 }, held, heldValues.map(copy)),
@@ -108,7 +90,7 @@ for (const size of sizes) {
     const keys = allKeys.slice(size, size + count);
     const rows = await interleavedRounds(Object.keys(ways), ROUNDS, async (name) => {
       const way = ways[name] as Way;
-      const values = keys.map((_, n): Value => ({ n, indexed: false }));
+      const values = keys.map((_, n): Value => ({ n, indexState: PENDING }));
       const ns = way.time(keys, values) / count;
       way.remove(keys, values);
       return { ns };
@@ -122,5 +104,5 @@ for (const size of sizes) {
 console.log(lines.join('\n'));
 
 function copy(value: Value): Value {
-  return { n: value.n, indexed: false };
+  return { n: value.n, indexState: PENDING };
 }

@@ -1,6 +1,6 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { MemoryStore } from '../../lib/index.js';
-import { KeyIndex } from '../../lib/memory/key-index.js';
+import { KeyIndex, PENDING, type IndexedValue } from '../../lib/memory/key-index.js';
 import { memoryStoreInKeyOrder, sampleKey, sampleValue } from '../support/fixtures.js';
 import { interleavedRounds, median } from '../support/measure.js';
 
@@ -19,11 +19,9 @@ const ROUNDS = 15;
 const CALLS = 200;
 const RANGE = 100;
 
-/** As the store keeps a value once its key is in the index. */
-interface Entry {
+interface Entry extends IndexedValue {
   raw: string;
   expiresAt: number;
-  indexed: boolean;
 }
 
 interface Data {
@@ -37,22 +35,12 @@ for (const size of sizes) {
   // Filled in key order, as the bench's range case fills its stores.
   const store = await memoryStoreInKeyOrder(size);
   await store.rangeGet('', undefined, { limit: 1 });
-  const held = new Map<string, Entry>();
-  const index = new KeyIndex<Entry>({
-    isPending: (key) => held.get(key)?.indexed === false,
-    claim: (key) => {
-      const entry = held.get(key);
-      if (entry === undefined || entry.indexed) return undefined;
-      entry.indexed = true;
-      return entry;
-    },
-  });
+  const index = new KeyIndex<Entry>();
   const raws: string[] = [];
   for (let i = 0; i < size; i++) {
     const raw = JSON.stringify(sampleValue(i));
     raws.push(raw);
-    held.set(sampleKey(i), { raw, expiresAt: 0, indexed: false });
-    index.add(sampleKey(i));
+    index.add(sampleKey(i), { raw, expiresAt: 0, indexState: PENDING });
   }
   index.entries().next();
   data.set(size, { store, index, raws });

@@ -17,6 +17,22 @@ function compareUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The key of a value that {@link KeyIndex.add} recorded waits for the next ordered read. */
+export const PENDING = 0;
+/** The key is in the tree. */
+export const INDEXED = 1;
+/** The key was removed while it waited: the next ordered read skips it. */
+export const DROPPED = 2;
+
+/** Where a value's key stands in a {@link KeyIndex}. */
+export type IndexState = typeof PENDING | typeof INDEXED | typeof DROPPED;
+
+/** A value a {@link KeyIndex} holds: the index keeps its state in it (start it at `PENDING`). */
+export interface IndexedValue {
+  /** Owned by the index once the value is added. */
+  indexState: IndexState;
+}
+
 /**
  * How a merge moves its pending keys into the tree, by how many there are per key already in it
  * (`k / n`): below `sortFrom`, one by one in arrival order (so few that they seldom share a path
@@ -34,24 +50,8 @@ export interface MergeThresholds {
 /** Measured by `bench/limits/memory-merge.ts`. */
 const DEFAULT_THRESHOLDS: MergeThresholds = { sortFrom: 0.01, rebuildFrom: 1 };
 
-/**
- * Deletions of pending keys since the last compaction, beyond half the pending slots, from which
- * the pending list is compacted: a store that never reads a range must not keep the keys it
- * deleted.
- */
+/** Pending slots that were dropped, beyond which the pending list is compacted. */
 const COMPACT_SLACK = 1024;
-
-/** What a {@link KeyIndex} asks of the store whose keys it orders. */
-export interface IndexedStore<V> {
-  /** Whether the store holds `key` and the index has not taken it into the tree yet. */
-  isPending(key: string): boolean;
-  /**
-   * Called as a pending key joins the tree: returns the value the tree keeps beside it (from then
-   * on the store updates that value in place), or `undefined` when the key is not pending (the
-   * store deleted it, or an earlier slot of the same key joined already).
-   */
-  claim(key: string): V | undefined;
-}
 
 /**
  * The memory store's ordered index: keys in UTF-8 byte order (as {@link compareKeys} defines it),
@@ -59,12 +59,9 @@ export interface IndexedStore<V> {
  *
  * Why deferred: a B+ tree insert of a key in a random position costs several times a `Map.set`
  * (about 20 comparisons, each reading a key somewhere in the heap). So {@link add} only appends
- * the key to a pending list, and a key deleted while pending leaves its slot behind. The first
- * ordered read ({@link entries}) merges the pending keys into the tree (see
- * {@link MergeThresholds}), asking the store for each one's value then ({@link IndexedStore}):
- * the first read after many new keys pays for sorting them, and a store that never reads in order
- * never gives a key a value object the tree could hold (at a million keys, a million fewer
- * objects for the garbage collector to move).
+ * the key to a pending list, and {@link delete} of a key still pending only marks its value. The
+ * first ordered read ({@link entries}) merges the pending keys into the tree (see
+ * {@link MergeThresholds}): the first read after many new keys pays for sorting them.
  *
  * Why two comparators: while no indexed key holds a code unit at or above U+D800 (keys that are
  * ASCII, Latin or most other scripts), every comparison has at least one such "narrow" side, so
@@ -73,51 +70,51 @@ export interface IndexedStore<V> {
  * `compareKeys` for good (until `clear()`), which keeps the order the tree already has, since
  * every key in it was narrow.
  */
-export class KeyIndex<V> {
+export class KeyIndex<V extends IndexedValue> {
   /** Whether a key with a code unit at or above U+D800 was ever merged since the last clear. */
   private wide = false;
   private readonly compare = (a: string, b: string): number =>
     this.wide ? compareKeys(a, b) : compareUnits(a, b);
   private tree: Tree<V> = new BTree<string, V>(undefined, this.compare);
-  /** Keys added since the last merge, in arrival order; some may have been deleted since. */
+  /** Keys added since the last merge, with their values at the same positions. */
   private pendingKeys: string[] = [];
-  /** Pending keys deleted since the pending list was last compacted or emptied. */
-  private deletedSinceCompact = 0;
+  private pendingValues: V[] = [];
+  /** How many of the pending values are still `PENDING` (the others were dropped). */
+  private livePending = 0;
 
-  /**
-   * @param store the store whose keys these are.
-   * @param thresholds how merges work (for tests and measurements; the default was measured).
-   */
-  constructor(
-    private readonly store: IndexedStore<V>,
-    private readonly thresholds: MergeThresholds = DEFAULT_THRESHOLDS,
-  ) {}
+  /** @param thresholds how merges work (for tests and measurements; the default was measured). */
+  constructor(private readonly thresholds: MergeThresholds = DEFAULT_THRESHOLDS) {}
 
-  /** Keys in the tree. */
-  get indexed(): number {
-    return this.tree.size;
+  /** How many keys the index holds, merged or pending. */
+  get size(): number {
+    return this.tree.size + this.livePending;
   }
 
-  /** Slots waiting for the next ordered read: at least the keys pending, at most twice them plus a constant. */
+  /** How many keys wait for the next ordered read. */
   get pending(): number {
-    return this.pendingKeys.length;
-  }
-
-  /** Adds a key the store did not hold; it joins the tree at the next ordered read. O(1). */
-  add(key: string): void {
-    this.pendingKeys.push(key);
+    return this.livePending;
   }
 
   /**
-   * Takes out a key the store deleted: from the tree when `claimed` (its value came from
-   * {@link IndexedStore.claim}), O(log n); else it was pending, and its slot is dropped later,
-   * amortized O(1).
+   * Adds a key the index does not hold, with its value (whose state must be `PENDING`); it joins
+   * the tree at the next ordered read. O(1).
    */
-  delete(key: string, claimed: boolean): void {
-    if (claimed) this.tree.delete(key);
-    else if (++this.deletedSinceCompact > COMPACT_SLACK + this.pendingKeys.length / 2) {
-      this.compact();
+  add(key: string, value: V): void {
+    this.pendingKeys.push(key);
+    this.pendingValues.push(value);
+    this.livePending++;
+  }
+
+  /** Removes `key`, added with `value`. O(1) while the key is pending, else O(log n). */
+  delete(key: string, value: V): void {
+    if (value.indexState === INDEXED) {
+      this.tree.delete(key);
+    } else if (value.indexState === PENDING) {
+      this.livePending--;
+      // A store that never reads a range must not keep the keys it deleted.
+      if (this.pendingKeys.length > 2 * this.livePending + COMPACT_SLACK) this.compact();
     }
+    value.indexState = DROPPED;
   }
 
   /** Removes every key. */
@@ -140,47 +137,47 @@ export class KeyIndex<V> {
 
   /** Moves every pending key into the tree. */
   private merge(): void {
-    if (this.pendingKeys.length < this.tree.size * this.thresholds.sortFrom) {
+    if (this.livePending < this.tree.size * this.thresholds.sortFrom) {
       this.insertPending();
       return;
     }
-    const slots = this.pendingKeys;
-    this.resetPending();
-    if (!this.wide && slots.some((key) => HIGH_UNIT.test(key))) this.wide = true;
-    slots.sort(this.wide ? compareKeys : compareUnits);
-    // Deleted keys and second slots of a key drop out here: claim answers for each key once.
-    const keys: string[] = [];
-    const values: V[] = [];
-    for (let i = 0; i < slots.length; i++) {
-      const key = slots[i] as string;
-      const value = this.store.claim(key);
-      if (value === undefined) continue;
-      keys.push(key);
-      values.push(value);
-    }
+    const [keys, values] = this.takeLive();
+    if (keys.length === 0) return;
+    if (!this.wide && keys.some((key) => HIGH_UNIT.test(key))) this.wide = true;
+    const compare = this.wide ? compareKeys : compareUnits;
+    const order = keys.map((_, i) => i);
+    order.sort((a, b) => compare(keys[a] as string, keys[b] as string));
+    const sortedKeys = order.map((i) => keys[i] as string);
+    const sortedValues = order.map((i) => values[i] as V);
     if (keys.length < this.tree.size * this.thresholds.rebuildFrom) {
-      for (let i = 0; i < keys.length; i++) this.tree.set(keys[i] as string, values[i] as V);
+      for (let i = 0; i < sortedKeys.length; i++) {
+        this.tree.set(sortedKeys[i] as string, sortedValues[i] as V);
+      }
     } else {
-      this.rebuild(keys, values);
+      this.rebuild(sortedKeys, sortedValues);
     }
+    for (const value of sortedValues) value.indexState = INDEXED;
   }
 
-  /** Inserts the pending keys in arrival order, reusing the pending list: no allocation. */
+  /** Inserts the pending keys in arrival order, reusing the pending lists: no allocation. */
   private insertPending(): void {
     const keys = this.pendingKeys;
+    const values = this.pendingValues;
     for (let i = 0; i < keys.length; i++) {
+      const value = values[i] as V;
+      if (value.indexState !== PENDING) continue;
       const key = keys[i] as string;
-      const value = this.store.claim(key);
-      if (value === undefined) continue;
       // The switch must come before the first high key meets the tree's comparator.
       if (!this.wide && HIGH_UNIT.test(key)) this.wide = true;
       this.tree.set(key, value);
+      value.indexState = INDEXED;
     }
     keys.length = 0;
-    this.deletedSinceCompact = 0;
+    values.length = 0;
+    this.livePending = 0;
   }
 
-  /** Replaces the tree by one built from its keys and `keys` (sorted, unique, none in the tree). */
+  /** Replaces the tree by one built from its keys and `keys` (sorted, none in the tree). */
   private rebuild(keys: string[], values: V[]): void {
     const compare = this.compare;
     if (this.tree.size === 0) {
@@ -206,16 +203,36 @@ export class KeyIndex<V> {
     this.tree = bulkLoad(allKeys, allValues, this.tree.maxNodeSize, compare);
   }
 
-  /** Drops the slots of keys no longer pending, and second slots of the same key. */
+  /** Empties the pending list; returns the keys still pending and their values. */
+  private takeLive(): [string[], V[]] {
+    let keys = this.pendingKeys;
+    let values = this.pendingValues;
+    if (this.livePending !== keys.length) {
+      this.compact();
+      keys = this.pendingKeys;
+      values = this.pendingValues;
+    }
+    this.resetPending();
+    return [keys, values];
+  }
+
+  /** Drops the slots of keys deleted while pending. */
   private compact(): void {
-    const pending = new Set<string>();
-    for (const key of this.pendingKeys) if (this.store.isPending(key)) pending.add(key);
-    this.pendingKeys = [...pending];
-    this.deletedSinceCompact = 0;
+    const keys: string[] = [];
+    const values: V[] = [];
+    for (let i = 0; i < this.pendingValues.length; i++) {
+      const value = this.pendingValues[i] as V;
+      if (value.indexState !== PENDING) continue;
+      keys.push(this.pendingKeys[i] as string);
+      values.push(value);
+    }
+    this.pendingKeys = keys;
+    this.pendingValues = values;
   }
 
   private resetPending(): void {
     this.pendingKeys = [];
-    this.deletedSinceCompact = 0;
+    this.pendingValues = [];
+    this.livePending = 0;
   }
 }

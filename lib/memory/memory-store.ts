@@ -8,15 +8,7 @@ import { assertKnownOptions } from '../core/validation.js';
 import { serializerName } from '../core/resolve-serializer.js';
 import { ExpiryQueue } from './expiry-queue.js';
 import { ExpirySweeper, type SweepTarget } from './expiry-sweeper.js';
-import { KeyIndex } from './key-index.js';
-import {
-  Entry,
-  expiresAtOf,
-  hasExpired,
-  indexedEntries,
-  rawOf,
-  type Stored,
-} from './stored-value.js';
+import { KeyIndex, PENDING, type IndexedValue } from './key-index.js';
 import {
   MEMORY_STORE_OPTION_NAMES,
   validateMaxEntries,
@@ -35,6 +27,12 @@ export interface MemoryStoreStats extends KvStoreStats {
   expirations: number;
 }
 
+interface Entry extends IndexedValue {
+  raw: RawValue;
+  /** Milliseconds since the epoch; 0 when the entry never expires. */
+  expiresAt: number;
+}
+
 /**
  * The embedded default store: values are kept serialized (callers can never mutate what is
  * stored), a B+ tree keeps keys in UTF-8 byte order for O(log n + k) ranges (new keys join it at
@@ -45,13 +43,11 @@ export class MemoryStore extends KvStore {
   /** Always `'memory'`. */
   readonly backend = 'memory' as const;
 
-  private readonly entries = new Map<string, Stored>();
-  /** The keys of `entries` in UTF-8 byte order, each with its entry. */
-  private readonly index = new KeyIndex<Entry>(indexedEntries(this.entries));
+  private readonly entries = new Map<string, Entry>();
+  /** Keys in UTF-8 byte order, each with its entry (the same object as in `entries`). */
+  private readonly index = new KeyIndex<Entry>();
   private readonly expiring = new Set<string>();
   private readonly maxEntries: number | null;
-  /** Whether values without a TTL get an entry at their put: from the first ordered read on. */
-  private wrapsValues = false;
   /** With `maxEntries` only: expiry times, so that room is made by freeing expired entries first. */
   private readonly expiryQueue: ExpiryQueue | undefined;
   private readonly clock: () => number;
@@ -72,10 +68,7 @@ export class MemoryStore extends KvStore {
     this.expiryQueue =
       this.maxEntries === null
         ? undefined
-        : new ExpiryQueue((key, expiresAt) => {
-            const stored = this.entries.get(key);
-            return stored !== undefined && expiresAtOf(stored) === expiresAt;
-          });
+        : new ExpiryQueue((key, expiresAt) => this.entries.get(key)?.expiresAt === expiresAt);
     if (options.now !== undefined && typeof options.now !== 'function') {
       throw new InvalidOptionsError(`now must be a function; got ${describeValue(options.now)}`);
     }
@@ -100,20 +93,19 @@ export class MemoryStore extends KvStore {
 
   /** Frees `key` when it has expired by `now`; returns whether it did. */
   private evictIfExpired(key: string, now: number): boolean {
-    const stored = this.entries.get(key);
-    if (stored === undefined || !hasExpired(stored, now)) return false;
-    this.remove(key, stored);
+    const entry = this.entries.get(key);
+    if (entry === undefined || entry.expiresAt === 0 || entry.expiresAt > now) return false;
+    this.remove(key, entry);
     this.expirations++;
     return true;
   }
 
   protected readRaw(key: string): RawValue | undefined {
-    const stored = this.live(key);
-    return stored === undefined ? undefined : rawOf(stored);
+    return this.live(key)?.raw;
   }
 
   protected readManyRaw(keys: readonly string[]): Array<RawValue | undefined> {
-    return keys.map((key) => this.readRaw(key));
+    return keys.map((key) => this.live(key)?.raw);
   }
 
   protected writeRaw(key: string, raw: RawValue, ttlMs: number | null): void {
@@ -132,19 +124,18 @@ export class MemoryStore extends KvStore {
   }
 
   protected incrementRaw(key: string, by: number, ttlMs: number | null | undefined): number {
-    const stored = this.live(key);
+    const entry = this.live(key);
     let current = 0;
-    if (stored !== undefined) {
-      const raw = rawOf(stored);
-      const text = typeof raw === 'string' ? raw : raw.toString('latin1');
-      const number = parseStoredNumber(text);
-      if (number === undefined) throw new NotANumberError(key);
-      current = number;
+    if (entry !== undefined) {
+      const text = typeof entry.raw === 'string' ? entry.raw : entry.raw.toString('latin1');
+      const stored = parseStoredNumber(text);
+      if (stored === undefined) throw new NotANumberError(key);
+      current = stored;
     }
     const next = addForIncrement(key, current, by);
     let expiresAt: number;
     if (ttlMs !== undefined) expiresAt = ttlMs === null ? 0 : this.clock() + ttlMs;
-    else if (stored !== undefined) expiresAt = expiresAtOf(stored);
+    else if (entry !== undefined) expiresAt = entry.expiresAt;
     else expiresAt = this.defaultTtlMs === null ? 0 : this.clock() + this.defaultTtlMs;
     const text = formatStoredNumber(next);
     this.set(key, this.serializer.binary ? Buffer.from(text, 'latin1') : text, expiresAt);
@@ -152,9 +143,9 @@ export class MemoryStore extends KvStore {
   }
 
   protected deleteRaw(key: string): boolean {
-    const stored = this.live(key);
-    if (stored === undefined) return false;
-    this.remove(key, stored);
+    const entry = this.live(key);
+    if (entry === undefined) return false;
+    this.remove(key, entry);
     return true;
   }
 
@@ -169,10 +160,9 @@ export class MemoryStore extends KvStore {
   }
 
   protected ttlRaw(key: string): number | null | undefined {
-    const stored = this.live(key);
-    if (stored === undefined) return undefined;
-    const expiresAt = expiresAtOf(stored);
-    return expiresAt === 0 ? null : expiresAt - this.clock();
+    const entry = this.live(key);
+    if (entry === undefined) return undefined;
+    return entry.expiresAt === 0 ? null : entry.expiresAt - this.clock();
   }
 
   protected rangeRaw(range: KeyRange, limit: number | undefined): Array<[string, RawValue]> {
@@ -180,7 +170,6 @@ export class MemoryStore extends KvStore {
     const expired: Array<[string, Entry]> = [];
     const max = limit ?? Number.POSITIVE_INFINITY;
     const now = this.clock();
-    this.wrapsValues = true;
     // The tree holds each entry beside its key: a range reads no hash table, which at a million
     // keys would cost a cache miss per row.
     for (const [key, entry] of this.index.entries(range.start)) {
@@ -194,9 +183,7 @@ export class MemoryStore extends KvStore {
       if (rows.length >= max) break;
     }
     // Entries a range returns count as used, as every other read does (see maxEntries).
-    if (this.maxEntries !== null) {
-      for (const [key] of rows) this.touch(key, this.entries.get(key) as Entry);
-    }
+    if (this.maxEntries !== null) for (const [key] of rows) this.touch(key);
     // The tree must not change while its iterator is live.
     for (const [key, entry] of expired) {
       this.remove(key, entry);
@@ -208,7 +195,9 @@ export class MemoryStore extends KvStore {
   protected clearRaw(): number {
     const now = this.clock();
     let live = 0;
-    for (const stored of this.entries.values()) if (!hasExpired(stored, now)) live++;
+    for (const entry of this.entries.values()) {
+      if (entry.expiresAt === 0 || entry.expiresAt > now) live++;
+    }
     this.entries.clear();
     this.index.clear();
     this.expiring.clear();
@@ -220,8 +209,8 @@ export class MemoryStore extends KvStore {
     const now = this.clock();
     let expiringKeys = 0;
     for (const key of this.expiring) {
-      const stored = this.entries.get(key);
-      if (stored instanceof Entry && stored.expiresAt > now) expiringKeys++;
+      const entry = this.entries.get(key);
+      if (entry !== undefined && entry.expiresAt > now) expiringKeys++;
     }
     const expiredUnswept = this.expiring.size - expiringKeys;
     return {
@@ -246,53 +235,53 @@ export class MemoryStore extends KvStore {
     this.expiring.clear();
   }
 
-  /** What the store holds under a live key; frees it (lazy expiry) when it has expired. */
-  private live(key: string): Stored | undefined {
-    const stored = this.entries.get(key);
-    if (stored === undefined) return undefined;
-    if (hasExpired(stored, this.clock())) {
-      this.remove(key, stored);
+  /** The entry of a live key; frees it (lazy expiry) when it has expired. */
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt !== 0 && entry.expiresAt <= this.clock()) {
+      this.remove(key, entry);
       this.expirations++;
       return undefined;
     }
-    if (this.maxEntries !== null) this.touch(key, stored);
-    return stored;
+    if (this.maxEntries !== null) this.touch(key);
+    return entry;
   }
 
   private set(key: string, raw: RawValue, expiresAt: number): void {
-    const entries = this.entries;
-    const existing = entries.get(key);
-    if (existing instanceof Entry) {
+    const existing = this.entries.get(key);
+    if (existing === undefined) {
+      const entry: Entry = { raw, expiresAt, indexState: PENDING };
+      this.entries.set(key, entry);
+      this.index.add(key, entry);
+      if (this.maxEntries !== null && this.entries.size > this.maxEntries) this.makeRoom();
+    } else {
       existing.raw = raw;
       existing.expiresAt = expiresAt;
-      if (this.maxEntries !== null) this.touch(key, existing);
-    } else {
-      const stored = expiresAt === 0 && !this.wrapsValues ? raw : new Entry(raw, expiresAt, false);
-      // Map order doubles as recency order: a key written moves to the end.
-      if (existing !== undefined && this.maxEntries !== null) entries.delete(key);
-      entries.set(key, stored);
-      if (existing === undefined) {
-        this.index.add(key);
-        if (this.maxEntries !== null && entries.size > this.maxEntries) this.makeRoom();
+      if (this.maxEntries !== null) {
+        this.entries.delete(key);
+        this.entries.set(key, existing);
       }
     }
     if (expiresAt !== 0) {
       this.expiring.add(key);
-      this.expiryQueue?.push(key, expiresAt, entries.size);
+      this.expiryQueue?.push(key, expiresAt, this.entries.size);
     }
     // Skipped while no key has a TTL: a miss in the set would still cost a hash lookup per put.
     else if (this.expiring.size !== 0) this.expiring.delete(key);
   }
 
-  /** Marks `key`, which holds `stored`, most recently used. */
-  private touch(key: string, stored: Stored): void {
+  /** Marks `key` most recently used: Map order doubles as recency order. */
+  private touch(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
     this.entries.delete(key);
-    this.entries.set(key, stored);
+    this.entries.set(key, entry);
   }
 
-  private remove(key: string, stored: Stored): void {
+  private remove(key: string, entry: Entry): void {
     this.entries.delete(key);
-    this.index.delete(key, stored instanceof Entry && stored.indexed);
+    this.index.delete(key, entry);
     this.expiring.delete(key);
   }
 

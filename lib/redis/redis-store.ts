@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import { KvStore } from '../core/kv-store.js';
 import type { LeaseCapable } from '../core/lease.js';
 import type { KeyRange, RawValue } from '../core/types.js';
@@ -11,6 +10,7 @@ import { KeyLayout, type Shard } from './key-layout.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
 import { fetchTimedMany } from './near-cache/timed-reads.js';
+import { nearCacheForm, ownWrite } from './near-cache/own-writes.js';
 import { readPerShard } from './read-per-shard.js';
 import { storeBatchSender } from './store-batch-sender.js';
 import { createRedisClient, type PruneFlag, type RedisClient } from './redis-connection.js';
@@ -20,14 +20,14 @@ import { RedisWrites, type WriteContext } from './redis-writes.js';
 import { untilReady } from './until-ready.js';
 import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
-import { translateRedisError, type ErrorContext } from './redis-errors.js';
+import { CommandGuard } from './command-guard.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { redisTelemetryTarget } from './redis-telemetry-target.js';
 import { storedText } from './stored-text.js';
 import { readMany } from './read-many.js';
-import { settleBy } from './deadline.js';
+import { shutDown } from './shutdown.js';
 import { assertValueSize, resolveMaxValueBytes } from './value-size.js';
-import { foreignTypeError, isForeignTypeMarker, isWrongTypeReply } from './foreign-types.js';
+import { foreignTypeError, isForeignTypeMarker } from './foreign-types.js';
 import {
   resolveRedisOptions,
   type RedisTopology,
@@ -61,7 +61,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
   private readonly sweeper: IndexSweeper;
   private readonly batcher: CommandBatcher<RawValue | TimedRaw>;
   private readonly near: NearCache | undefined;
-  private readonly errors: ErrorContext;
+  private readonly commands: CommandGuard;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
   /** Set with the `durability` option: confirms each write with WAIT. */
@@ -69,7 +69,6 @@ export class RedisStore extends KvStore implements LeaseCapable {
   private readonly leases: RedisLeases;
   private readonly writes: RedisWrites;
   private readonly rangeContext: RangeContext;
-  private lastConnectionError: Error | undefined;
   private readonly maxValueBytes: number;
   /** Whether index scripts may prune: not on a cluster (see migration-safe-index.ts). */
   private readonly pruneFlag: PruneFlag;
@@ -89,36 +88,19 @@ export class RedisStore extends KvStore implements LeaseCapable {
       this.topology === 'cluster'
         ? KeyLayout.cluster(this.config.keyPrefix)
         : KeyLayout.single(this.config.keyPrefix);
-    this.errors = {
-      target: this.config.target,
-      timeoutMs: this.config.timeoutMs,
-      password: this.config.password,
-      tls: this.config.tls !== undefined,
-      isReady: () => this.client.status === 'ready',
-      isClosed: () => this.isClosed,
-      lastConnectionError: () => this.lastConnectionError,
-    };
     const durability = resolveDurability(options?.durability, this.config.timeoutMs);
     this.client = createRedisClient(this.config);
+    this.commands = new CommandGuard(this.client, this.config, this.layout, () => this.isClosed);
     this.durableWrites =
       durability &&
       new DurableWrites(durability, {
         target: this.config.target,
         connectionOf: (shard) => writeConnectionOf(this.client, this.topology, shard),
       });
-    const remember = (error: Error): void => {
-      this.lastConnectionError = error;
-    };
-    // Without a listener, ioredis would report every failed reconnection attempt as unhandled.
-    this.client.on('error', remember);
-    this.client.on('node error', remember);
-    this.client.on('ready', () => {
-      this.lastConnectionError = undefined;
-    });
     this.near =
       this.config.nearCache &&
-      createNearCache(this, this.config, this.config.nearCache, this.client, (key, raw) =>
-        this.nearCacheForm(key, raw),
+      createNearCache(this, this.config, this.config.nearCache, this.client, (_key, raw) =>
+        nearCacheForm(raw, this.binary),
       );
     this.batcher = new CommandBatcher(
       storeBatchSender({
@@ -186,7 +168,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
    */
   async connect(): Promise<void> {
     this.assertOpen();
-    await untilReady(this.client, this.errors);
+    await untilReady(this.client, this.commands.errors);
   }
 
   /** Runs one pass of the background index sweep now; resolves how many stale entries it pruned. */
@@ -314,46 +296,18 @@ export class RedisStore extends KvStore implements LeaseCapable {
   }
 
   protected async closeRaw(): Promise<void> {
-    this.near?.close();
-    // One deadline for every step: a silent server must not cost a timeout per step.
-    const giveUpAt = Date.now() + this.config.timeoutMs;
-    await settleBy(Promise.allSettled([this.sweeper.stop(), ...this.multiStep]), giveUpAt);
-    this.batcher.flush();
-    const client = this.client;
-    if (client.status === 'ready') {
-      // QUIT must not overtake commands still waiting in an ioredis pipeline queue.
-      while (client.autoPipelineQueueSize > 0 && Date.now() < giveUpAt) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await settleBy(client.quit(), giveUpAt);
-    }
-    // Stops reconnection timers and rejects whatever still waits for a connection.
-    if (client.status !== 'end') client.disconnect();
+    await shutDown({
+      near: this.near,
+      sweeper: this.sweeper,
+      multiStep: this.multiStep,
+      batcher: this.batcher,
+      client: this.client,
+      timeoutMs: this.config.timeoutMs,
+    });
   }
 
-  /**
-   * Runs an own write of `keys` (null: every key), dropping them from the near cache when it is
-   * issued and again when it settles: a read sent before the write cannot fill the old value in.
-   */
   private ownWrite<T>(keys: readonly string[] | null, write: () => Promise<T>): Promise<T> {
-    const near = this.near;
-    if (near === undefined) return write();
-    const forget = (): void => (keys === null ? near.forgetAll() : near.forget(keys));
-    forget();
-    const pending = write();
-    pending.then(forget, forget);
-    return pending;
-  }
-
-  /**
-   * What the near cache holds for a value read as bytes: the bytes for a binary serializer, else
-   * the text once it proved to be UTF-8 (so a hit does not check it again); nothing for bytes that
-   * are not UTF-8 or a foreign-type marker, whose reads must keep failing.
-   */
-  private nearCacheForm(key: string, raw: RawValue): RawValue | undefined {
-    if (isForeignTypeMarker(raw)) return undefined;
-    if (this.binary || typeof raw === 'string') return raw;
-    return isUtf8(raw) ? raw.toString('utf8') : undefined;
+    return ownWrite(this.near, keys, write);
   }
 
   /** Serializes as every store does, then refuses a value over `maxValueBytes` before sending it. */
@@ -368,13 +322,6 @@ export class RedisStore extends KvStore implements LeaseCapable {
     // Reads that fold several keys into one script reply another Redis type as [type].
     if (isForeignTypeMarker(raw)) throw foreignTypeError(key, raw[0]);
     return super.decode(key, this.binary ? raw : storedText(key, raw));
-  }
-
-  /** Rejects with the foreign-type error of `key`, naming the type it holds (an error path only). */
-  private async foreignTypeFailure(key: string): Promise<never> {
-    const name = this.layout.shardFor(key).dataPrefix + key;
-    const type = await this.client.type(name).catch(() => 'type other than a string');
-    throw foreignTypeError(key, type);
   }
 
   /** The client, once every queued get and put has been sent, so no command overtakes them. */
@@ -393,19 +340,8 @@ export class RedisStore extends KvStore implements LeaseCapable {
     return this.durableWrites.confirm(shard, write, DurableWrites.describeKeys(keys));
   }
 
-  /**
-   * Maps failures to the library's errors. Commands waiting for a cluster that is not ready sit
-   * in the Cluster's own queue, which ioredis does not bound, so they get a deadline here.
-   */
   private guard<T>(command: Promise<T>, key?: string): Promise<T> {
-    let pending = command;
-    if (this.topology === 'cluster' && this.client.status !== 'ready') {
-      pending = withDeadline(command, this.config.timeoutMs);
-    }
-    return pending.catch((error: unknown) => {
-      if (key !== undefined && isWrongTypeReply(error)) return this.foreignTypeFailure(key);
-      throw translateRedisError(error, this.errors, key);
-    });
+    return this.commands.guard(command, key);
   }
 
   /** Keeps a multi-command operation in `multiStep` until it settles, so close() can wait for it. */
@@ -417,12 +353,4 @@ export class RedisStore extends KvStore implements LeaseCapable {
     operation.then(forget, forget);
     return operation;
   }
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('Command timed out')), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

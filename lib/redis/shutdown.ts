@@ -1,0 +1,40 @@
+import type { CommandBatcher } from './command-batcher.js';
+import { settleBy } from './deadline.js';
+import type { IndexSweeper } from './index-sweeper.js';
+import type { NearCache } from './near-cache/near-cache.js';
+import type { RedisClient } from './redis-connection.js';
+
+/** What closing a Redis store stops. */
+export interface ShutdownParts {
+  near: NearCache | undefined;
+  sweeper: IndexSweeper;
+  /** Multi-command operations still running; closing waits for them. */
+  multiStep: Iterable<Promise<unknown>>;
+  batcher: Pick<CommandBatcher<unknown>, 'flush'>;
+  client: RedisClient;
+  /** The store's timeout in milliseconds: the whole shutdown's deadline. */
+  timeoutMs: number;
+}
+
+/**
+ * Closes a Redis store's connection once what it started has settled: the near cache's
+ * subscription, the index sweep, running operations, the commands still queued, then QUIT. It
+ * gives up after one timeout in all, then disconnects: a silent server must not cost a timeout
+ * per step.
+ */
+export async function shutDown(parts: ShutdownParts): Promise<void> {
+  const { client } = parts;
+  parts.near?.close();
+  const giveUpAt = Date.now() + parts.timeoutMs;
+  await settleBy(Promise.allSettled([parts.sweeper.stop(), ...parts.multiStep]), giveUpAt);
+  parts.batcher.flush();
+  if (client.status === 'ready') {
+    // QUIT must not overtake commands still waiting in an ioredis pipeline queue.
+    while (client.autoPipelineQueueSize > 0 && Date.now() < giveUpAt) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await settleBy(client.quit(), giveUpAt);
+  }
+  // Stops reconnection timers and rejects whatever still waits for a connection.
+  if (client.status !== 'end') client.disconnect();
+}

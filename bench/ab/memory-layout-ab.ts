@@ -6,12 +6,13 @@ import { sampleKey, sampleValue, shuffledIndexes } from '../support/fixtures.js'
 import { interleavedRounds, median } from '../support/measure.js';
 
 // Same-process A/B of two builds of the memory store as bench/cases/memory-ops.ts measures a
-// store: one long-lived store per build holding `keys - window` keys, and windows of `window`
+// store: one long-lived store per build holding `keys - batch` keys, and windows of `batch`
 // calls (puts of new keys, overwrites, gets, one awaited at a time) in rounds that go round the
 // builds and Map+JSON. With --ordered, each store serves one rangeGet after its fill, as a store
 // that lists its keys once (an admin page) does. Written to judge a change of the store's value
-// layout (docs/benchmarks.md, "A value layout tried and reverted"); either side is a git ref, or
-// this checkout's dist/ when omitted.
+// layout (docs/benchmarks.md, "Memory: a value layout tried and reverted"). Both builds' windows
+// in a round read the same keys. --before is a git ref; --after a git ref, or this checkout's
+// dist/ when omitted.
 //
 //   npm run build && npx tsc -p bench/tsconfig.json
 //   node --max-old-space-size=12000 .tmp/bench/bench/ab/memory-layout-ab.js --before=<ref>
@@ -23,8 +24,8 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..
 const keyCount = Number(arg('keys', '1000000'));
 const rounds = Number(arg('rounds', '15'));
 const ordered = process.argv.includes('--ordered');
-const window = Math.min(30_000, Math.floor(keyCount / 5));
-const held = keyCount - window;
+const batch = Math.min(30_000, Math.floor(keyCount / 5));
+const held = keyCount - batch;
 
 type StoreClass = new () => MemoryStore;
 async function storeClass(ref: string | undefined): Promise<StoreClass> {
@@ -77,32 +78,40 @@ subjects['map+json'] = {
   },
 };
 
-/** Milliseconds of `window` calls of `op(i)`, one awaited at a time. */
+/** Milliseconds of `batch` calls of `op(i)`, one awaited at a time. */
 async function windowMs(op: (i: number) => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
-  for (let i = 0; i < window; i++) await op(i);
+  for (let i = 0; i < batch; i++) await op(i);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
 const newKeys = keys.slice(held);
-let offset = 0;
-const rows = await interleavedRounds(Object.keys(subjects), rounds, async (name) => {
+// Keys of a stretch in a random order: in fill order, a build whose entries were allocated in that
+// order would read them one after another in memory, which no user's gets do.
+const stride = shuffledIndexes(batch, 7);
+const names = Object.keys(subjects);
+let calls = 0;
+const rows = await interleavedRounds(names, rounds, async (name) => {
   const subject = subjects[name] as Subject;
-  offset = (offset + window) % (held - window + 1);
-  const start = offset;
+  // Every subject's windows of one round read the same held keys, new stretches each round; the
+  // gets read keys no window of the round wrote, as a get of a key written long ago does.
+  const round = Math.floor(calls++ / names.length);
+  const start = (round * 2 * batch) % (held - 2 * batch + 1);
+  const written = start + batch;
   const figures = {
     'put new key': await windowMs((i) => subject.put(keys[held + i] as string, values[held + i])),
-    'put overwrite': await windowMs((i) =>
-      subject.put(keys[start + i] as string, values[start + i]),
-    ),
-    get: await windowMs((i) => subject.get(keys[start + i] as string)),
+    'put overwrite': await windowMs((i) => {
+      const k = written + (stride[i] as number);
+      return subject.put(keys[k] as string, values[k]);
+    }),
+    get: await windowMs((i) => subject.get(keys[start + (stride[i] as number)] as string)),
   };
   await subject.drop(newKeys);
   return figures;
 });
 
 console.log(
-  `memory store layout A/B: ${held} keys held, windows of ${window} calls, ${rounds} rounds${ordered ? ', one rangeGet after the fill' : ''}; before = ${beforeRef}, after = ${afterRef ?? 'dist/'}`,
+  `memory store layout A/B: ${held} keys held, windows of ${batch} calls, ${rounds} rounds${ordered ? ', one rangeGet after the fill' : ''}; before = ${beforeRef}, after = ${afterRef ?? 'dist/'}`,
 );
 console.log('| operation | before ms | after ms | map+json ms | after / before time (paired) |');
 console.log('| --- | --- | --- | --- | --- |');

@@ -18,7 +18,7 @@ import { interleavedRounds, median } from '../support/measure.js';
 //   npm run build && npx tsc -p bench/tsconfig.json
 //   node --max-old-space-size=6144 .tmp/bench/bench/limits/memory-merge.js [sizes] [ratios]
 //
-// Without arguments it runs 100k keys only (about a minute); docs/benchmarks.md's table is
+// Without arguments it runs 100k keys only (30 s here); docs/benchmarks.md's table is
 // `100000,1000000 0.003,0.01,0.1,0.3,1`, which takes several minutes at 1M.
 
 const BTree = sortedBtree.default;

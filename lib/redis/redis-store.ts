@@ -306,6 +306,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
     });
   }
 
+  /** Runs a write of `keys` (null: every key) the near cache must not serve stale; see own-writes.ts. */
   private ownWrite<T>(keys: readonly string[] | null, write: () => Promise<T>): Promise<T> {
     return ownWrite(this.near, keys, write);
   }
@@ -340,6 +341,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
     return this.durableWrites.confirm(shard, write, DurableWrites.describeKeys(keys));
   }
 
+  /** `command` with its failure mapped to the library's errors (see {@link CommandGuard.guard}). */
   private guard<T>(command: Promise<T>, key?: string): Promise<T> {
     return this.commands.guard(command, key);
   }

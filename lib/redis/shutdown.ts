@@ -6,11 +6,15 @@ import type { RedisClient } from './redis-connection.js';
 
 /** What closing a Redis store stops. */
 export interface ShutdownParts {
+  /** Closed first: its invalidation subscription must not outlive the store. */
   near: NearCache | undefined;
+  /** Stopped, and a sweep in progress awaited. */
   sweeper: IndexSweeper;
   /** Multi-command operations still running; closing waits for them. */
   multiStep: Iterable<Promise<unknown>>;
+  /** Flushed, so that QUIT follows every get and put it still held. */
   batcher: Pick<CommandBatcher<unknown>, 'flush'>;
+  /** Sent QUIT when ready, then disconnected. */
   client: RedisClient;
   /** The store's timeout in milliseconds: the whole shutdown's deadline. */
   timeoutMs: number;

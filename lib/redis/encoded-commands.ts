@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Command, type Redis } from 'ioredis';
+import { CommandError } from '../core/errors.js';
+import { describeWrite, type ScriptTicket } from './scripted-writes.js';
 
 /**
  * Commands whose RESP bytes the store writes itself and hands to ioredis, which queues them,
@@ -121,7 +123,9 @@ export function sendTransaction(
 /**
  * A Lua script called with arguments the store encodes. As ioredis does for the scripts it
  * defines, the first call on a connection sends the script itself (EVAL), later calls its SHA1
- * (EVALSHA), and a call that meets a server which forgot it (SCRIPT FLUSH) is sent again as EVAL.
+ * (EVALSHA), and a call that meets a server which forgot it (SCRIPT FLUSH) is sent again as EVAL,
+ * unless a later write of its keys overtook it (see scripted-writes.ts): it then fails with a
+ * {@link CommandError}, as sending it again would undo that write.
  */
 export class EncodedScript {
   private readonly sha: string;
@@ -132,13 +136,27 @@ export class EncodedScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  /** Runs the script with `keys` then `args`; resolves its reply. */
-  call(client: Redis, keys: readonly RespArg[], args: readonly RespArg[]): Promise<unknown> {
+  /**
+   * Runs the script with `keys` then `args`; resolves its reply. `ticket` tells whether a later
+   * write overtook the call.
+   */
+  call(
+    client: Redis,
+    keys: readonly RespArg[],
+    args: readonly RespArg[],
+    ticket?: ScriptTicket,
+  ): Promise<unknown> {
     const command = new ScriptCall(this, keys, args);
     client.sendCommand(command);
     return (command.promise as Promise<unknown>).catch((error: unknown) => {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       if (command.socket !== undefined) this.sentOn.delete(command.socket);
+      if (ticket?.overtaken) {
+        throw new CommandError(
+          `${describeWrite(ticket)} was not applied: Redis had forgotten the store's scripts (SCRIPT FLUSH, or a failover behind a proxy), and a write issued after it to a key it writes had already run, which sending it again would have undone`,
+          error,
+        );
+      }
       const again = new ScriptCall(this, keys, args);
       client.sendCommand(again);
       return again.promise as Promise<unknown>;

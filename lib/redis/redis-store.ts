@@ -12,9 +12,11 @@ import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
 import { fetchTimedMany } from './near-cache/timed-reads.js';
 import { nearCacheForm, ownWrite } from './near-cache/own-writes.js';
 import { readPerShard } from './read-per-shard.js';
+import { ScriptedWrites } from './scripted-writes.js';
 import { storeBatchSender } from './store-batch-sender.js';
+import { WriteScripts } from './write-scripts.js';
 import { createRedisClient, type PruneFlag, type RedisClient } from './redis-connection.js';
-import { pruneFlagFor, sweepShardStep } from './migration-safe-index.js';
+import { pruneFlagFor, sweepShardStep, transactionsFor } from './migration-safe-index.js';
 import { readRange, type RangeContext } from './redis-range.js';
 import { RedisWrites, type WriteContext } from './redis-writes.js';
 import { untilReady } from './until-ready.js';
@@ -102,6 +104,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
       createNearCache(this, this.config, this.config.nearCache, this.client, (_key, raw) =>
         nearCacheForm(raw, this.binary),
       );
+    const scriptedWrites = transactionsFor(this.topology) ? new ScriptedWrites() : undefined;
     this.batcher = new CommandBatcher(
       storeBatchSender({
         client: this.client,
@@ -109,6 +112,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
         shards: this.layout.shards,
         timedReads: this.near !== undefined,
         durable: (shard, write, keys) => this.durable(shard, write, keys),
+        scriptedWrites,
       }),
     );
     this.sweeper = new IndexSweeper(
@@ -137,6 +141,8 @@ export class RedisStore extends KvStore implements LeaseCapable {
       guard: (command, key?: string) => this.guard(command, key),
       durable: (shard, write, keys) => this.durable(shard, write, keys),
       track: (operation) => this.track(operation),
+      scriptedWrites,
+      scripts: new WriteScripts(scriptedWrites),
     };
     this.writes = new RedisWrites(context);
     this.rangeContext = context;

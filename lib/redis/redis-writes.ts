@@ -5,6 +5,8 @@ import type { KeyLayout, Shard } from './key-layout.js';
 import type { RedisClient } from './redis-connection.js';
 import { isOverflowReply } from './redis-errors.js';
 import type { RedisTopology } from './resolve-redis-options.js';
+import type { ScriptedWrites } from './scripted-writes.js';
+import type { WriteScripts } from './write-scripts.js';
 
 /** Index members one clear script call handles. */
 const CLEAR_BATCH = 2000;
@@ -23,6 +25,10 @@ export interface WriteContext {
   durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T>;
   /** Keeps a multi-command operation until it settles, so close() waits for it. */
   track<T>(operation: Promise<T>): Promise<T>;
+  /** Script calls that write, in flight; undefined on a cluster, where every write is a script. */
+  readonly scriptedWrites: ScriptedWrites | undefined;
+  /** How the writes that are one script call each are sent. */
+  readonly scripts: WriteScripts;
 }
 
 /**
@@ -44,8 +50,14 @@ export class RedisWrites {
           triples.push(key, raw, ttl);
         }
         const shard = layout.shards[shardNumber] as Shard;
-        const write = sendPuts(this.store.direct(), topology, shard, triples);
         const keys = positions.map((i) => (entries[i] as [string, RawValue])[0]);
+        const write = sendPuts(
+          this.store.direct(),
+          topology,
+          shard,
+          triples,
+          this.store.scriptedWrites,
+        );
         return this.store.guard(this.store.durable(shardNumber, write, keys));
       }),
     );
@@ -54,10 +66,8 @@ export class RedisWrites {
   /** Stores `raw` under `key` unless it holds a live value; resolves whether it stored. */
   async putIfAbsent(key: string, raw: RawValue, ttlMs: number | null): Promise<boolean> {
     const shardNumber = this.store.layout.shardOf(key);
-    const { dataPrefix, indexKey } = this.store.layout.shards[shardNumber] as Shard;
-    const write = this.store
-      .direct()
-      .kvPutIfAbsent(dataPrefix + key, indexKey, key, raw, ttlMs ?? 0);
+    const shard = this.store.layout.shards[shardNumber] as Shard;
+    const write = this.store.scripts.putIfAbsent(this.store.direct(), shard, key, raw, ttlMs ?? 0);
     return (await this.store.guard(this.store.durable(shardNumber, write, [key]))) === 1;
   }
 
@@ -67,14 +77,13 @@ export class RedisWrites {
    */
   async increment(key: string, by: number, ttlMs: number | null | undefined): Promise<number> {
     const shardNumber = this.store.layout.shardOf(key);
-    const { dataPrefix, indexKey } = this.store.layout.shards[shardNumber] as Shard;
+    const shard = this.store.layout.shards[shardNumber] as Shard;
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
-    const write = this.store
-      .direct()
-      .kvIncrement(
-        dataPrefix + key,
-        indexKey,
+    const write = this.store.scripts
+      .increment(
+        this.store.direct(),
+        shard,
         key,
         formatStoredNumber(by),
         ttlArg,
@@ -89,8 +98,8 @@ export class RedisWrites {
   /** Removes `key` and its index entry; resolves whether a key was removed. */
   async delete(key: string): Promise<boolean> {
     const shardNumber = this.store.layout.shardOf(key);
-    const { dataPrefix, indexKey } = this.store.layout.shards[shardNumber] as Shard;
-    const write = this.store.direct().kvDelete(dataPrefix + key, indexKey, key);
+    const shard = this.store.layout.shards[shardNumber] as Shard;
+    const write = this.store.scripts.delete(this.store.direct(), shard, key);
     return (await this.store.guard(this.store.durable(shardNumber, write, [key]))) === 1;
   }
 
@@ -99,9 +108,9 @@ export class RedisWrites {
     const { layout } = this.store;
     const counts = await Promise.all(
       [...layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
-        const { dataPrefix, indexKey } = layout.shards[shardNumber] as Shard;
+        const shard = layout.shards[shardNumber] as Shard;
         const members = positions.map((i) => keys[i] as string);
-        const write = this.store.direct().kvDeleteMany(indexKey, dataPrefix, members);
+        const write = this.store.scripts.deleteMany(this.store.direct(), shard, members);
         return this.store.guard(this.store.durable(shardNumber, write, members));
       }),
     );
@@ -112,10 +121,10 @@ export class RedisWrites {
   clear(): Promise<number> {
     return this.store.track(
       Promise.all(
-        this.store.layout.shards.map(async ({ indexKey, dataPrefix }, shardNumber) => {
+        this.store.layout.shards.map(async (shard, shardNumber) => {
           let removed = 0;
           for (;;) {
-            const write = this.store.direct().kvClear(indexKey, CLEAR_BATCH, dataPrefix);
+            const write = this.store.scripts.clear(this.store.direct(), shard, CLEAR_BATCH);
             const [deleted, visited] = await this.store.guard(
               this.store.durable(shardNumber, write, [`the clear of shard ${shardNumber}`]),
             );

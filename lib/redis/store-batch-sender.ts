@@ -7,6 +7,7 @@ import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
 import { readMany } from './read-many.js';
 import type { RedisClient } from './redis-connection.js';
 import type { RedisTopology } from './resolve-redis-options.js';
+import type { ScriptedWrites } from './scripted-writes.js';
 
 /** What the store's batched gets and puts need of it. */
 export interface BatchSenderContext {
@@ -17,11 +18,13 @@ export interface BatchSenderContext {
   readonly timedReads: boolean;
   /** `write`, confirmed by replicas when the store's `durability` option asks for it. */
   durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T>;
+  /** Script calls that write, in flight; undefined on a cluster, where every write is a script. */
+  readonly scriptedWrites: ScriptedWrites | undefined;
 }
 
 /** How the store's {@link CommandBatcher} sends its gets and puts of one shard. */
 export function storeBatchSender(store: BatchSenderContext): BatchSender<RawValue | TimedRaw> {
-  const { client, topology, timedReads } = store;
+  const { client, topology, timedReads, scriptedWrites } = store;
   const shard = (n: number): Shard => store.shards[n] as Shard;
   return {
     get: (n, member) => {
@@ -36,11 +39,13 @@ export function storeBatchSender(store: BatchSenderContext): BatchSender<RawValu
       return readMany(client, names) as Promise<Array<Buffer | null>>;
     },
     put: (n, member, value, ttlMs) =>
-      store.durable(n, sendPut(client, topology, shard(n), member, value, ttlMs), [member]),
+      store.durable(n, sendPut(client, topology, shard(n), member, value, ttlMs, scriptedWrites), [
+        member,
+      ]),
     putMany: (n, triples) =>
       store.durable(
         n,
-        sendPuts(client, topology, shard(n), triples),
+        sendPuts(client, topology, shard(n), triples, scriptedWrites),
         triples.filter((_, i) => i % 3 === 0) as string[],
       ),
   };

@@ -183,7 +183,8 @@ class ScriptCall extends Command {
     private readonly scriptKeys: readonly RespArg[],
     private readonly scriptArgs: readonly RespArg[],
   ) {
-    super('evalsha');
+    // As ioredis' defined commands do: text replies come back as strings, not Buffers.
+    super('evalsha', [], { replyEncoding: 'utf8' });
   }
 
   override toWritable(socket: object): string | Buffer {

@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   const notes =
     missed > 0
       ? [
-          'Targets missed, and the measurements that show why: docs/benchmarks.md (the figures there come from `bench/limits/` scripts).',
+          'Targets missed, and the measurements that show why: bench/notes/investigations.md (the figures there come from `bench/limits/` scripts).',
         ]
       : [];
   const command = `npm run bench${quick ? ' -- --quick' : ''}${only ? ` -- --only=${only.join(',')}` : ''}`;

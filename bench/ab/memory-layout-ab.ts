@@ -10,7 +10,7 @@ import { interleavedRounds, median } from '../support/measure.js';
 // calls (puts of new keys, overwrites, gets, one awaited at a time) in rounds that go round the
 // builds and Map+JSON. With --ordered, each store serves one rangeGet after its fill, as a store
 // that lists its keys once (an admin page) does. Written to judge a change of the store's value
-// layout (docs/benchmarks.md, "Memory: a value layout tried and reverted"). Both builds' windows
+// layout (bench/notes/investigations.md, "Memory: a value layout tried and reverted"). Both builds' windows
 // in a round read the same keys. --before is a git ref; --after a git ref, or this checkout's
 // dist/ when omitted.
 //

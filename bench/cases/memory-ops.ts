@@ -14,7 +14,7 @@ import { interleavedRounds, reportRounds, scriptArgs, sequentialRate } from '../
 // held one or none depending on how full the previous window left the young generation, which
 // swung a round by a third. 30,000 calls hold several scavenges of the subject's own making, so
 // each subject pays for its own garbage about in proportion (bench/limits/memory-ops-gc.ts,
-// docs/benchmarks.md). At 100k a scavenge takes 3 to 8 ms and the job runs 14 rounds, so 10,000.
+// bench/notes/investigations.md). At 100k a scavenge takes 3 to 8 ms and the job runs 14 rounds, so 10,000.
 const { subjects: names, args, quick } = scriptArgs();
 const size = Number(args[0]);
 const batch = Math.min(quick ? 1_000 : size > 100_000 ? 30_000 : 10_000, Math.floor(size / 5));

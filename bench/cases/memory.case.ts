@@ -42,7 +42,7 @@ function opsJob(size: number, subjects: string[]): Job {
       },
     ],
     // Two fresh processes at both sizes: at 1M the same job's paired ratio against keyv read
-    // 3.00x to 3.91x in five processes of one afternoon (docs/benchmarks.md), so one process of
+    // 3.00x to 3.91x in five processes of one afternoon (bench/notes/investigations.md), so one process of
     // 11 rounds could land on either side of a 3x target. The second costs about 45 s at 1M.
     repetitions: 2,
     // --max-old-space-size: three contenders holding a million ~200-byte values each.

@@ -57,7 +57,7 @@ for (let i = 0; i < KEYS; i++) {
 
 // Both sides in blocks of 1000 gets (about a millisecond) that go round the subjects: rounds of
 // 200,000 gets per subject, each side a fifth of a second after the other, read 0.68x to 1.37x
-// apart on this VM, which a 3% target cannot be judged by (docs/benchmarks.md).
+// apart on this VM, which a 3% target cannot be judged by (bench/notes/investigations.md).
 const warmUp = async (subject: string): Promise<void> => {
   const op = operations[subject] as (i: number) => Promise<unknown>;
   for (let i = 0; i < 20_000; i++) await op(i);

@@ -9,7 +9,7 @@ import { interleavedRounds, median } from '../support/measure.js';
 
 // Where the time of a memory @Cached hit goes, against the hand-written cache-aside of
 // bench/cases/cached-hit.ts (same service, same store, same 1000 keys, one call awaited at a time).
-// docs/benchmarks.md quotes its output. Three modes:
+// bench/notes/investigations.md quotes its output. Three modes:
 //
 //   npm run build && npx tsc -p bench/tsconfig.json
 //   node .tmp/bench/bench/limits/cached-hit-cost.js

@@ -8,7 +8,7 @@ import { interleavedRounds, median } from '../support/measure.js';
 // key, measured in one process in rounds that go round the parts. Each part holds `size - batch`
 // keys (written in a random order); a round times `batch` new keys, then removes them untimed.
 // The store's new keys join its ordered index at the next ordered read, so the last part also
-// times that read (the merge of the batch into the index), per key. docs/benchmarks.md quotes
+// times that read (the merge of the batch into the index), per key. bench/notes/investigations.md quotes
 // its output.
 //
 //   npm run build && npx tsc -p bench/tsconfig.json

@@ -12,13 +12,13 @@ import { interleavedRounds, median } from '../support/measure.js';
 // order, sorted then one by one, or by rebuilding the tree in one sorted pass. For an index of
 // `size` keys and `ratio * size` pending ones, it times the merge (the first ordered read) each
 // way, and what the same keys cost the old eager index (a B+ tree insert per put, in arrival
-// order). Nanoseconds per pending key, in rounds that go round the four; docs/benchmarks.md
+// order). Nanoseconds per pending key, in rounds that go round the four; bench/notes/investigations.md
 // quotes its output and lib/memory/key-index.ts takes its thresholds from it.
 //
 //   npm run build && npx tsc -p bench/tsconfig.json
 //   node --max-old-space-size=6144 .tmp/bench/bench/limits/memory-merge.js [sizes] [ratios]
 //
-// Without arguments it runs 100k keys only (30 s here); docs/benchmarks.md's table is
+// Without arguments it runs 100k keys only (30 s here); bench/notes/investigations.md's table is
 // `100000,1000000 0.003,0.01,0.1,0.3,1`, which takes several minutes at 1M.
 
 const BTree = sortedBtree.default;

@@ -13,9 +13,9 @@ import { median } from '../support/measure.js';
 // one awaited at a time, subjects in rounds that go round them), with every GC pause the process
 // reported (perf_hooks 'gc' entries) laid over the windows. With --forced-gc it runs a full
 // collection (global.gc, needs --expose-gc) before every window, untimed; with --forced-gc=minor
-// a scavenge of the young generation only (both shown to be unfair in docs/benchmarks.md). Each
+// a scavenge of the young generation only (both shown to be unfair in bench/notes/investigations.md). Each
 // ratio is also given by the process's CPU time in the windows, beside the wall time the bench
-// uses. docs/benchmarks.md quotes its output.
+// uses. bench/notes/investigations.md quotes its output.
 //
 //   npx tsc -p bench/tsconfig.json
 //   node --expose-gc --max-old-space-size=6144 .tmp/bench/bench/limits/memory-ops-gc.js \

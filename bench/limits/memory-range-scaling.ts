@@ -9,7 +9,7 @@ import { interleavedRounds, median } from '../support/measure.js';
 // 100 values of consecutive keys), each at every size in the same rounds, plus JSON.parse of
 // the same 100 values on every call (always in cache) as the control. µs per call (median of
 // 200 calls per round) and the 1M / 10k ratio of each part, paired within rounds.
-// docs/benchmarks.md quotes its output.
+// bench/notes/investigations.md quotes its output.
 //
 //   npm run build && npx tsc -p bench/tsconfig.json
 //   node --max-old-space-size=6144 .tmp/bench/bench/limits/memory-range-scaling.js [10000,1000000]

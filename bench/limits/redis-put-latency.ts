@@ -13,7 +13,7 @@ import { interleavedRounds, median } from '../support/measure.js';
 // Why a Redis put awaited one at a time cannot reach 0.9x a plain SET: microseconds per call of
 // every way to write one key, and the server's time per call of each way (INFO commandstats,
 // reset before each way's round), measured in one process in rounds that go round them, against
-// the benchmark's own redis-server. docs/benchmarks.md quotes its output.
+// the benchmark's own redis-server. bench/notes/investigations.md quotes its output.
 //
 //   npm run build && npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/limits/redis-put-latency.js
 

@@ -168,17 +168,18 @@ export class ProxiedConnection {
   }
 
   private apply(action: FaultAction, command: readonly string[]): void {
+    if (action === 'reset-before') return;
     if (action === 'reset-after') this.reset();
     else if (action === 'stall') this.stall();
     else if (typeof action === 'function') action(this, command);
     else if ('holdRepliesMs' in action) this.hold('toClient', action.holdRepliesMs);
-    else if ('delay' in action) this.delay(action.delay, action.ms);
+    else this.delay(action.delay, action.ms);
   }
 
   private send(direction: Direction, bytes: Buffer): void {
     if (this.ended) return;
     const queue = this.queues[direction];
-    const last = queue.length > 0 ? queue[queue.length - 1].due : 0;
+    const last = queue.at(-1)?.due ?? 0;
     queue.push({ due: Math.max(Date.now() + this.delays[direction], last), bytes });
     this.pump(direction);
   }
@@ -193,8 +194,12 @@ export class ProxiedConnection {
       this.schedule(direction, heldFor);
       return;
     }
-    while (queue.length > 0 && queue[0].due <= now) target.write(queue.shift()!.bytes);
-    if (queue.length > 0) this.schedule(direction, queue[0].due - now);
+    for (let next = queue[0]; next !== undefined && next.due <= now; next = queue[0]) {
+      queue.shift();
+      target.write(next.bytes);
+    }
+    const waiting = queue[0];
+    if (waiting !== undefined) this.schedule(direction, waiting.due - now);
   }
 
   private schedule(direction: Direction, ms: number): void {

@@ -33,13 +33,33 @@ class PageService {
   }
 }
 
+/** A price that may be served stale for a minute while it is fetched again. */
+@Injectable()
+class PriceService {
+  calls = 0;
+
+  @Cached({ ttl: 0.4, staleWhileRevalidate: 60 })
+  async price(sku: string): Promise<number> {
+    this.calls++;
+    return sku.length * 100 + this.calls;
+  }
+}
+
 async function boot(store: StoreOptions, pages: StoreOptions): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
     imports: [KvStoreModule.forRoot(store), KvStoreModule.forRoot({ ...pages, name: 'pages' })],
-    providers: [ProfileService, PageService],
+    providers: [ProfileService, PageService, PriceService],
   }).compile();
   await moduleRef.init();
   return moduleRef;
+}
+
+async function waitFor(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the refresh');
+    await sleep(10);
+  }
 }
 
 function childrenOf(spans: ReadableSpan[], parent: ReadableSpan | undefined): string[] {
@@ -111,6 +131,30 @@ function runCachedTelemetryCases(label: string, options: () => StoreOptions): vo
           lockTimeouts: 0,
         },
       });
+    });
+
+    it('an entry served stale while it is refreshed is reported as stale on the span and the counter', async () => {
+      moduleRef = await boot(options(), options());
+      const prices = moduleRef.get(PriceService);
+      const written = Date.now();
+      const first = await prices.price('abc');
+      // Past the ttl (0.4 s) and well inside staleWhileRevalidate.
+      await sleep(Math.max(0, written + 600 - Date.now()));
+      expect(await prices.price('abc')).toBe(first);
+      await waitFor(() => prices.calls === 2);
+      const outcomes = sdk
+        .spans()
+        .filter((span) => span.name === 'cached PriceService.price')
+        .map((span) => span.attributes['kv.cached.outcome']);
+      expect(outcomes).toEqual(['miss', 'stale']);
+      const calls = pointsOf(await sdk.collect(), 'kv.cached.calls');
+      expect(
+        pointWith(calls, {
+          'kv.cached.method': 'PriceService.price',
+          'kv.cached.outcome': 'stale',
+          'kv.store.name': 'default',
+        })?.value,
+      ).toBe(1);
     });
 
     it('a nested @Cached call is a child span of the outer one, with its own outcome', async () => {

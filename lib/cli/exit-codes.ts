@@ -8,7 +8,7 @@ export const EXIT_CODES = {
   failure: 1,
   /** Bad command line or configuration: unknown command or flag, invalid value or variable. */
   usage: 2,
-  /** The Redis server could not be reached or did not answer in time. */
+  /** The Redis server could not be reached, did not answer in time, or refused the credentials. */
   unreachable: 3,
   /** The store refused an operation, or a stored value does not decode with the serializer. */
   store: 4,

@@ -11,7 +11,7 @@ const EXIT_CODE_HELP: Record<keyof typeof EXIT_CODES, string> = {
   ok: 'success',
   failure: 'unexpected error',
   usage: 'bad command line, flag value or environment variable',
-  unreachable: 'Redis unreachable or timed out',
+  unreachable: 'Redis unreachable, timed out or refused the credentials',
   store: 'the store refused an operation, or a value does not decode',
   badDump: 'invalid, cut-short or incompatible dump (the message names the line)',
   file: 'a file cannot be read or written',

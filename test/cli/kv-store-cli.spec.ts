@@ -170,6 +170,25 @@ describe('kv-store get, range and stats', () => {
   );
 
   it(
+    'range prints a key holding a control character (a tag row NUL, a newline) as a JSON string, one key per line',
+    async () => {
+      const { store, prefix } = open(first);
+      await store.putMany([
+        ['plain', 1],
+        ['tag\u0000v', 2],
+        ['two\nlines', 3],
+      ]);
+      const env = { KV_REDIS_URL: urlOf(first), KV_KEY_PREFIX: prefix };
+      const keys = await runCli(['range', '--keys-only'], { env });
+      expect(keys.stdout).toBe('plain\n"tag\\u0000v"\n"two\\nlines"\n');
+      expect((await runCli(['range'], { env })).stdout).toBe(
+        'plain\t1\n"tag\\u0000v"\t2\n"two\\nlines"\t3\n',
+      );
+    },
+    SPAWNING_TEST_TIMEOUT,
+  );
+
+  it(
     'shows rich values (Dates, BigInt) with inspect, and refuses --format json for them',
     async () => {
       const { store, prefix } = open(first, 'rich');
@@ -402,6 +421,28 @@ describe('kv-store failures', () => {
       expect(run.code).toBe(130);
       expectOneLineError(run, /^kv-store export: interrupted\n$/);
       expect(await readdir(folder)).toEqual([]);
+    },
+    SPAWNING_TEST_TIMEOUT,
+  );
+
+  it(
+    'reports a server that refuses the password with exit code 3, never showing it',
+    async () => {
+      const guarded = await startRedis({ args: ['--requirepass', 'right-pw'] });
+      try {
+        const run = await runCli([
+          'stats',
+          '--url',
+          `redis://:wr0ng-pw@${LOOPBACK}:${guarded.port}`,
+          '--timeout',
+          '2',
+        ]);
+        expect(run.code).toBe(3);
+        expectOneLineError(run, /refused the credentials/);
+        expect(run.stderr).not.toContain('wr0ng-pw');
+      } finally {
+        await guarded.stop();
+      }
     },
     SPAWNING_TEST_TIMEOUT,
   );

@@ -21,8 +21,9 @@ export const rangeCommand: Command = {
   help: `Usage: kv-store range [PREFIX] [options]
 
 Prints "KEY<TAB>VALUE" per line for every key that starts with PREFIX (every key when PREFIX is
-missing), in UTF-8 byte order of the keys, values decoded with the store's serializer. Streams:
-any number of keys can be listed.
+missing), in UTF-8 byte order of the keys, values decoded with the store's serializer. A key that
+holds a control character (a tab, a newline, the NUL of @Cached tag rows) is printed as a JSON
+string ("tag\u0000x"), so every line stays one key. Streams: any number of keys can be listed.
 
 Options:
   --limit N            print at most N keys
@@ -53,7 +54,8 @@ Examples:
       });
       for await (const [key, value] of rows) {
         context.signal.throwIfAborted();
-        const line = keysOnly ? `${key}\n` : `${key}\t${formatValue(key, value, format)}\n`;
+        const shown = printableKey(key);
+        const line = keysOnly ? `${shown}\n` : `${shown}\t${formatValue(key, value, format)}\n`;
         // Respect backpressure: a slow reader (a pager) must not make the output pile up here.
         if (!stdout.write(line)) await once(stdout, 'drain');
       }
@@ -63,3 +65,12 @@ Examples:
     }
   },
 };
+
+/** The key as printed: as it is, or as a JSON string when it holds a C0 control or DEL. */
+function printableKey(key: string): string {
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return JSON.stringify(key);
+  }
+  return key;
+}

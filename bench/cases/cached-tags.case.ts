@@ -1,4 +1,4 @@
-import type { CaseModule } from '../support/job.js';
+import type { CaseModule } from '../support/case-module.js';
 import { timeAtMost } from '../support/targets.js';
 
 /** A hit of a method with tags and jitter against a plain @Cached hit (swr shown for reference). */

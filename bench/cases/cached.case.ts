@@ -1,4 +1,4 @@
-import type { CaseModule } from '../support/job.js';
+import type { CaseModule } from '../support/case-module.js';
 import { timeAtMost } from '../support/targets.js';
 
 const SUBJECTS = ['cached', 'cache-aside by hand', 'store.get prebuilt'];

@@ -1,4 +1,5 @@
-import type { CaseModule, Job } from '../support/job.js';
+import type { CaseModule } from '../support/case-module.js';
+import type { Job } from '../support/job.js';
 import { pairedRatio, type RunResults } from '../support/results.js';
 import { atLeast, atMost, scaling } from '../support/targets.js';
 

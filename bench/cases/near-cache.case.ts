@@ -1,4 +1,4 @@
-import type { CaseModule } from '../support/job.js';
+import type { CaseModule } from '../support/case-module.js';
 import { figureOf } from '../support/results.js';
 import { atLeast } from '../support/targets.js';
 

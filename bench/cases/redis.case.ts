@@ -1,4 +1,4 @@
-import type { CaseModule } from '../support/job.js';
+import type { CaseModule } from '../support/case-module.js';
 import { pairedRatio, type RunResults } from '../support/results.js';
 import { atLeast, atMost, fastestOf, scaling, type Target } from '../support/targets.js';
 

@@ -1,5 +1,3 @@
-import type { Target } from './targets.js';
-
 /** What a row's figures count: `ops/s` higher is better; `ms` and `bytes/key` lower is better. */
 export type Unit = 'ops/s' | 'ms' | 'bytes/key';
 
@@ -32,19 +30,6 @@ export interface Job {
   nodeFlags?: string[];
   /** Whether the script needs the benchmark's redis-server (its port is in BENCH_REDIS_PORT). */
   redis?: boolean;
-}
-
-/**
- * A file bench/cases/<name>.case.ts: the jobs it runs and the targets it checks. `npm run bench`
- * picks up every such file; adding a case touches no shared file.
- */
-export interface CaseModule {
-  /** The jobs of a full run, or of the quick smoke run (small sizes, figures meaningless). */
-  jobs(quick: boolean): Job[];
-  /** Targets checked against the rows of this file (or of any file). */
-  targets: Target[];
-  /** Sort key among case files (default 100): memory first, then Redis, then the Nest layer. */
-  order?: number;
 }
 
 /**

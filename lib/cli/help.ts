@@ -35,7 +35,7 @@ ${commands}
 
 Run "kv-store <command> --help" for the options of a command.
 
-Stores are given with --url, --prefix, --serializer, --timeout or the environment variables
+Stores are given with --url, --key-prefix, --serializer, --timeout or the environment variables
 KV_REDIS_URL, KV_KEY_PREFIX, KV_SERIALIZER, KV_REDIS_TIMEOUT (as read by kvStoreOptionsFromEnv).
 
 ${COMMON_FLAGS_HELP}

@@ -15,6 +15,16 @@ export const SELECTION_FLAGS_HELP = `Keys (default: every key of the store):
   --keys PREFIX        only keys that start with PREFIX
   --start KEY --end KEY  only keys with START <= key < END (UTF-8 byte order)`;
 
+/** How a summary names the keys a command covered: `' starting with "user:"'`, or ''. */
+export function describeSelection(selection: KeySelection): string {
+  if (selection.prefix !== undefined) return ` starting with ${JSON.stringify(selection.prefix)}`;
+  if (selection.range !== undefined) {
+    const { start, end } = selection.range;
+    return ` in the range [${JSON.stringify(start)}, ${JSON.stringify(end)})`;
+  }
+  return '';
+}
+
 /** The keys `--keys`, `--start` and `--end` select (`prefix`: a positional shorthand of --keys). */
 export function selectionFrom(values: FlagValues, prefix?: string): KeySelection {
   const keys = stringFlag(values, 'keys') ?? prefix;

@@ -2,6 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import { createStore } from '../create-store.js';
 import type { KvStore } from '../core/kv-store.js';
 import { KV_STORE_ENV, kvStoreOptionsFromEnv } from '../kv-store-env.js';
+import { REDIS_DEFAULTS } from '../redis/redis-defaults.js';
 import type { RedisStoreOptions } from '../redis/redis-store-options.js';
 import { RedisStore } from '../redis/redis-store.js';
 import type { SerializerName } from '../serializers/serializer.js';
@@ -17,15 +18,19 @@ export type CliStoreOptions = { type: 'redis' } & RedisStoreOptions;
 /** Flags that say which store to open; `copy` adds `--from-*` and `--to-*` variants. */
 export const STORE_FLAGS = {
   url: { type: 'string' },
-  prefix: { type: 'string' },
+  'key-prefix': { type: 'string' },
   serializer: { type: 'string' },
   timeout: { type: 'string' },
+  // Retired spellings: parsed only to be refused with the new names (see retiredFlag).
+  prefix: { type: 'string' },
+  'from-prefix': { type: 'string' },
+  'to-prefix': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** Help text of {@link STORE_FLAGS}. */
 export const STORE_FLAGS_HELP = `Store (flags win over environment variables):
   --url URL            redis://[user[:password]@]host[:port][/db] or rediss://...  [KV_REDIS_URL]
-  --prefix TEXT        key prefix of the store (default data_fetcher:)             [KV_KEY_PREFIX]
+  --key-prefix TEXT    key prefix of the store (default data_fetcher:)             [KV_KEY_PREFIX]
   --serializer NAME    json (default), rich or pickle                              [KV_SERIALIZER]
   --timeout SECONDS    connect and command timeout (default 10)                    [KV_REDIS_TIMEOUT]`;
 
@@ -33,7 +38,7 @@ const SERIALIZERS: readonly SerializerName[] = ['json', 'rich', 'pickle'];
 
 /**
  * Store options from the environment (the variables of `kvStoreOptionsFromEnv`), overridden by
- * the flags `--url`, `--prefix`, `--serializer`, `--timeout`, overridden in turn by the flags
+ * the flags `--url`, `--key-prefix`, `--serializer`, `--timeout`, overridden in turn by the flags
  * with `side` before them (`--from-url`...). The CLI only opens Redis stores: an in-memory store
  * would vanish with the process.
  */
@@ -42,6 +47,9 @@ export function storeOptionsFrom(
   env: Readonly<Record<string, string | undefined>>,
   side?: 'from' | 'to',
 ): CliStoreOptions {
+  for (const retired of ['prefix', 'from-prefix', 'to-prefix']) {
+    if (values[retired] !== undefined) throw retiredPrefixFlag(retired);
+  }
   const flag = (name: string): string | undefined =>
     stringFlag(values, side ? `${side}-${name}` : name) ??
     (side ? stringFlag(values, name) : undefined);
@@ -59,7 +67,7 @@ export function storeOptionsFrom(
   if (fromEnv.type !== 'redis') throw new UsageError('kv-store works on Redis stores only');
   const options: CliStoreOptions = { ...fromEnv };
   if (url !== undefined) options.url = url;
-  const prefix = flag('prefix');
+  const prefix = flag('key-prefix');
   if (prefix !== undefined) options.keyPrefix = prefix;
   const serializer = flag('serializer');
   if (serializer !== undefined) {
@@ -83,9 +91,19 @@ export function storeOptionsFrom(
 
 /** How a store is named in summaries: its URL without password, and its key prefix. */
 export function describeStoreTarget(options: CliStoreOptions): string {
-  const prefix =
-    options.keyPrefix === undefined ? '' : ` (prefix ${JSON.stringify(options.keyPrefix)})`;
-  return `${redactUrl(options.url ?? 'redis://localhost:6379')}${prefix}`;
+  const prefix = JSON.stringify(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
+  return `${redactUrl(options.url ?? 'redis://localhost:6379')} (key prefix ${prefix})`;
+}
+
+/**
+ * `--prefix` set the store's key prefix while `--keys` and range's PREFIX select keys, so
+ * `export --prefix user:` exported nothing and said nothing; the old spelling is refused.
+ */
+function retiredPrefixFlag(name: string): UsageError {
+  const side = name === 'prefix' ? '' : name.slice(0, name.indexOf('-') + 1);
+  return new UsageError(
+    `--${name} is no longer accepted: use --${side}key-prefix TEXT for the store's key prefix (${KV_STORE_ENV.keyPrefix}), or --keys TEXT for the keys that start with TEXT`,
+  );
 }
 
 /**

@@ -34,7 +34,7 @@ function open(): { store: RedisStore; flags: string[] } {
   const prefix = uniquePrefix('cli-faults');
   const store = new RedisStore({ url: url(), keyPrefix: prefix, timeout: 5 });
   stores.push(store);
-  return { store, flags: ['--url', url(), '--prefix', prefix] };
+  return { store, flags: ['--url', url(), '--key-prefix', prefix] };
 }
 
 function expectOneLine(run: CliRun, pattern: RegExp): void {

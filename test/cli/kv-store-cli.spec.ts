@@ -45,7 +45,7 @@ function open(
 
 /** Flags naming a store the way a user would type them. */
 function flags(server: RedisProcess, prefix: string): string[] {
-  return ['--url', urlOf(server), '--prefix', prefix];
+  return ['--url', urlOf(server), '--key-prefix', prefix];
 }
 
 function expectOneLineError(run: CliRun, pattern: RegExp): void {
@@ -230,7 +230,7 @@ describe('kv-store export, import and copy', () => {
       expect(exported.stdout).toBe('');
       // Not a terminal: no progress bar, just the summary line.
       expect(exported.stderr).toBe(
-        `exported 3 keys (0 skipped) from ${urlOf(first)} (prefix ${JSON.stringify(sourcePrefix)}) to ${file}\n`,
+        `exported 3 keys (0 skipped) from ${urlOf(first)} (key prefix ${JSON.stringify(sourcePrefix)}) to ${file}\n`,
       );
       const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
       expect(JSON.parse(lines[0] as string)).toMatchObject({
@@ -349,11 +349,11 @@ describe('kv-store export, import and copy', () => {
         'copy',
         '--from-url',
         urlOf(first),
-        '--from-prefix',
+        '--from-key-prefix',
         sourcePrefix,
         '--to-url',
         urlOf(second),
-        '--to-prefix',
+        '--to-key-prefix',
         targetPrefix,
       ]);
       expect(run.code).toBe(0);
@@ -369,9 +369,9 @@ describe('kv-store export, import and copy', () => {
         'copy',
         '--url',
         urlOf(first),
-        '--from-prefix',
+        '--from-key-prefix',
         sourcePrefix,
-        '--to-prefix',
+        '--to-key-prefix',
         targetPrefix,
         '--keys',
         'keep',
@@ -383,7 +383,7 @@ describe('kv-store export, import and copy', () => {
       stores.push(sameServer);
       expect(await sameServer.get('keep')).toBe('source');
 
-      const self = await runCli(['copy', '--url', urlOf(first), '--prefix', sourcePrefix]);
+      const self = await runCli(['copy', '--url', urlOf(first), '--key-prefix', sourcePrefix]);
       expect(self.code).toBe(2);
       expectOneLineError(self, /source and target are the same store/);
     },
@@ -392,6 +392,36 @@ describe('kv-store export, import and copy', () => {
 });
 
 describe('kv-store failures', () => {
+  it.each([
+    [['export', '--prefix', 'user:'], '--key-prefix'],
+    [['copy', '--from-prefix', 'v1:', '--to-url', 'redis://127.0.0.1:1'], '--from-key-prefix'],
+    [['copy', '--to-prefix', 'v2:', '--from-url', 'redis://127.0.0.1:1'], '--to-key-prefix'],
+  ])(
+    'refuses the retired %j, naming the flag for the store prefix and the one for a key filter',
+    async (args, replacement) => {
+      const run = await runCli([...args, '--url', urlOf(first)]);
+      expect(run.code).toBe(2);
+      expectOneLineError(
+        run,
+        new RegExp(`no longer accepted: use ${replacement} TEXT .* --keys TEXT`),
+      );
+    },
+    SPAWNING_TEST_TIMEOUT,
+  );
+
+  it(
+    'an export that finds nothing says which key prefix and key filter it used',
+    async () => {
+      const { prefix } = open(first);
+      const run = await runCli(['export', '-', ...flags(first, prefix), '--keys', 'nobody:']);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe(
+        `exported 0 keys starting with "nobody:" (0 skipped) from ${urlOf(first)} (key prefix ${JSON.stringify(prefix)}) to stdout\n`,
+      );
+    },
+    SPAWNING_TEST_TIMEOUT,
+  );
+
   it(
     'stops on Ctrl+C with exit code 130, leaving no half-written dump behind',
     async () => {

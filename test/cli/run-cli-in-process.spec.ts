@@ -41,7 +41,7 @@ describe('kv-store progress and interruption', () => {
     const terminal = fakeIo(env, true);
     const target = `${env.KV_KEY_PREFIX}copy-a:`;
     const code = await runCli(
-      ['copy', '--to-prefix', target, '--batch-size', '100'],
+      ['copy', '--to-key-prefix', target, '--batch-size', '100'],
       terminal,
       new AbortController().signal,
     );
@@ -51,7 +51,7 @@ describe('kv-store progress and interruption', () => {
 
     const pipe = fakeIo(env, false);
     await runCli(
-      ['copy', '--to-prefix', `${env.KV_KEY_PREFIX}copy-b:`],
+      ['copy', '--to-key-prefix', `${env.KV_KEY_PREFIX}copy-b:`],
       pipe,
       new AbortController().signal,
     );

@@ -1,14 +1,18 @@
 import type { KvStore } from '../../core/kv-store.js';
 import { copyStore, type CopyProgress } from '../../migration/copy-store.js';
+import { REDIS_DEFAULTS } from '../../redis/redis-defaults.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { plural } from '../plural.js';
 import { createProgress, type Progress } from '../progress.js';
-import { SELECTION_FLAGS, SELECTION_FLAGS_HELP, selectionFrom } from '../selection-flags.js';
+import {
+  describeSelection,
+  SELECTION_FLAGS,
+  SELECTION_FLAGS_HELP,
+  selectionFrom,
+} from '../selection-flags.js';
 import { describeStoreTarget, connectStore, optionalInteger, stringFlag } from '../store-flags.js';
 import { UsageError } from '../usage-error.js';
-
-const DEFAULT_PREFIX = 'data_fetcher:';
 
 /** `kv-store copy`: copies keys, values and remaining TTLs from one Redis store to another. */
 export const copyCommand: Command = {
@@ -17,10 +21,10 @@ export const copyCommand: Command = {
   flags: {
     ...SELECTION_FLAGS,
     'from-url': { type: 'string' },
-    'from-prefix': { type: 'string' },
+    'from-key-prefix': { type: 'string' },
     'from-serializer': { type: 'string' },
     'to-url': { type: 'string' },
-    'to-prefix': { type: 'string' },
+    'to-key-prefix': { type: 'string' },
     'to-serializer': { type: 'string' },
     overwrite: { type: 'boolean' },
     'batch-size': { type: 'string' },
@@ -34,9 +38,9 @@ cannot hold exactly (a Date, a BigInt) stops the copy with exit code 4.
 
 Source and target (each --from-X / --to-X falls back to --X, then to the environment):
   --from-url URL --to-url URL            redis://[user[:password]@]host[:port][/db]
-  --from-prefix TEXT --to-prefix TEXT    key prefixes (default data_fetcher:)
+  --from-key-prefix TEXT --to-key-prefix TEXT   key prefixes (default data_fetcher:)
   --from-serializer NAME --to-serializer NAME   json (default), rich or pickle
-  --url, --prefix, --serializer, --timeout      shared defaults of both sides
+  --url, --key-prefix, --serializer, --timeout  shared defaults of both sides
 
 Options:
   --overwrite          replace keys the target already holds (default: keep them, count as skipped)
@@ -45,8 +49,8 @@ Options:
 ${SELECTION_FLAGS_HELP}
 
 Examples:
-  kv-store copy --from-url redis://old:6379 --to-url redis://new:6379 --prefix app:
-  kv-store copy --url redis://localhost:6379 --from-prefix v1: --to-prefix v2: --keys user:`,
+  kv-store copy --from-url redis://old:6379 --to-url redis://new:6379 --key-prefix app:
+  kv-store copy --url redis://localhost:6379 --from-key-prefix v1: --to-key-prefix v2: --keys user:`,
 
   async run(values, positionals, context) {
     if (positionals.length > 0) throw new UsageError('copy takes no positional arguments');
@@ -56,9 +60,11 @@ Examples:
     const to = context.storeOptions('to');
     if (
       from.url === to.url &&
-      (from.keyPrefix ?? DEFAULT_PREFIX) === (to.keyPrefix ?? DEFAULT_PREFIX)
+      (from.keyPrefix ?? REDIS_DEFAULTS.keyPrefix) === (to.keyPrefix ?? REDIS_DEFAULTS.keyPrefix)
     ) {
-      throw new UsageError('source and target are the same store: change --to-url or --to-prefix');
+      throw new UsageError(
+        'source and target are the same store: change --to-url or --to-key-prefix',
+      );
     }
     const stores: KvStore[] = [];
     let progress: Progress | undefined;
@@ -85,7 +91,7 @@ Examples:
       });
       progress?.stop();
       context.summary(
-        `copied ${plural(result.copied, 'key')} (${result.skipped} skipped) from ${describeStoreTarget(from)} to ${describeStoreTarget(to)}`,
+        `copied ${plural(result.copied, 'key')}${describeSelection(selection)} (${result.skipped} skipped) from ${describeStoreTarget(from)} to ${describeStoreTarget(to)}`,
       );
       return EXIT_CODES.ok;
     } finally {

@@ -6,7 +6,12 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { fileAccessError } from '../file-error.js';
 import { plural } from '../plural.js';
 import { createProgress, type Progress } from '../progress.js';
-import { SELECTION_FLAGS, SELECTION_FLAGS_HELP, selectionFrom } from '../selection-flags.js';
+import {
+  describeSelection,
+  SELECTION_FLAGS,
+  SELECTION_FLAGS_HELP,
+  selectionFrom,
+} from '../selection-flags.js';
 import {
   describeStoreTarget,
   connectStore,
@@ -43,7 +48,7 @@ ${SELECTION_FLAGS_HELP}
 ${STORE_FLAGS_HELP}
 
 Examples:
-  kv-store export backup.jsonl --url redis://localhost:6379 --prefix app:
+  kv-store export backup.jsonl --url redis://localhost:6379 --key-prefix app:
   KV_REDIS_URL=redis://cache:6379 kv-store export --keys user: > users.jsonl`,
 
   async run(values, positionals, context) {
@@ -90,7 +95,7 @@ Examples:
       if (file !== undefined && partial !== undefined) await rename(partial, file);
       progress?.stop();
       context.summary(
-        `exported ${plural(result.exported, 'key')} (${result.skipped} skipped) from ${describeStoreTarget(storeOptions)} to ${file ?? 'stdout'}`,
+        `exported ${plural(result.exported, 'key')}${describeSelection(selection)} (${result.skipped} skipped) from ${describeStoreTarget(storeOptions)} to ${file ?? 'stdout'}`,
       );
       return EXIT_CODES.ok;
     } catch (error) {

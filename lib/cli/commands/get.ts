@@ -26,7 +26,7 @@ Options:
 ${STORE_FLAGS_HELP}
 
 Examples:
-  kv-store get user:42 --url redis://localhost:6379 --prefix app:
+  kv-store get user:42 --url redis://localhost:6379 --key-prefix app:
   kv-store get session:abc --ttl`,
 
   async run(values, positionals, context) {

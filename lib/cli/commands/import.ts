@@ -44,7 +44,7 @@ Options:
 ${STORE_FLAGS_HELP}
 
 Examples:
-  kv-store import backup.jsonl --url redis://localhost:6379 --prefix app:
+  kv-store import backup.jsonl --url redis://localhost:6379 --key-prefix app:
   gunzip -c backup.jsonl.gz | kv-store import --overwrite`,
 
   async run(values, positionals, context) {

@@ -35,7 +35,7 @@ ${SELECTION_FLAGS_HELP}
 ${STORE_FLAGS_HELP}
 
 Examples:
-  kv-store range user: --url redis://localhost:6379 --prefix app: --limit 20
+  kv-store range user: --url redis://localhost:6379 --key-prefix app: --limit 20
   kv-store range --start 2026-01 --end 2026-02 --keys-only | wc -l`,
 
   async run(values, positionals, context) {

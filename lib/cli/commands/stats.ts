@@ -21,7 +21,7 @@ Options:
 ${STORE_FLAGS_HELP}
 
 Examples:
-  kv-store stats --url redis://localhost:6379 --prefix app:
+  kv-store stats --url redis://localhost:6379 --key-prefix app:
   kv-store stats --json | jq .totalKeys`,
 
   async run(values, positionals, context) {

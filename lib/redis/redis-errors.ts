@@ -44,8 +44,12 @@ export function translateRedisError(
   const seconds = context.timeoutMs / 1000;
   const isReply = error instanceof Error && error.name === 'ReplyError';
   if (isReply && AUTH_FAILURE.test(message)) {
+    // NOAUTH: no password was sent at all, so "refused the credentials" would mislead.
+    const what = message.startsWith('NOAUTH')
+      ? 'requires a password and none was given (set password, or the url with user:password)'
+      : 'refused the credentials';
     return new ConnectionError(
-      `Redis at ${context.target} refused the credentials: ${redact(firstLine(message), context)}`,
+      `Redis at ${context.target} ${what}: ${redact(firstLine(message), context)}`,
     );
   }
   if (isReply) {

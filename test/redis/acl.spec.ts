@@ -87,6 +87,17 @@ describe('Redis password and ACL', () => {
     }
   });
 
+  it('no password for a server that needs one says a password is required, not that it was refused', async () => {
+    const store = open({ password: undefined, username: undefined, timeout: 2 });
+    try {
+      const error = await store.get('k').catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toMatch(/requires a password and none was given.*NOAUTH/);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a key outside the user’s key pattern is refused with a CommandError', async () => {
     const store = open({ keyPrefix: 'forbidden:' });
     try {

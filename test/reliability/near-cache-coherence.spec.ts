@@ -29,9 +29,16 @@ import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../suppor
  *
  * Both tracking modes run at once, each with its own key prefix and three instances; a control
  * instance that caches reads in a Map and never invalidates runs with the default ones and must
- * be flagged. Run alone: `npm run build && NODE_OPTIONS=--experimental-vm-modules npx jest
+ * be flagged. The instances get `nearCache.maxAge` when the build accepts it; without it the
+ * SWAPDB phase fails (a value cached before the swap is served until its key is written again).
+ *
+ * Run alone: `npm run build && NODE_OPTIONS=--experimental-vm-modules npx jest
  * test/reliability/near-cache-coherence.spec.ts`; `COHERENCE_FAULTS=kill-pubsub,flushdb` runs
- * some faults only. Figures go to the console and to .tmp/near-cache-coherence.json.
+ * some faults only (names in FAULTS below); `COHERENCE_DEBUG=1` also writes the CLIENT and
+ * SUBSCRIBE commands the proxy saw to .tmp/near-cache-coherence.json.log. Figures (reads checked,
+ * reads past the bound and largest staleness per phase, near-cache activity, the first
+ * violations with the newest acknowledged write) go to the console and to
+ * .tmp/near-cache-coherence.json; times there are ms since the instances were ready.
  */
 
 const WORKER = join(REPO, 'test', 'reliability', 'coherence-worker.script.mjs');
@@ -291,7 +298,10 @@ describe('near cache coherence under faults (issue 25)', () => {
   const redirectOf = new Map<ProxiedConnection, string>();
   const nearCacheWorkers = (): number => workers.filter((w) => !w.control).length;
 
-  /** Resolves once every near-cache instance has turned tracking on again after `since`. */
+  /**
+   * Resolves once every near-cache instance has turned tracking on again after `since`, or after
+   * `ms` with a note saying how many did (the check goes on: what matters is what reads return).
+   */
   async function trackingBack(since: number, phase: string, ms = 8000): Promise<void> {
     const deadline = now() + ms;
     const count = (): number =>
@@ -537,10 +547,11 @@ describe('near cache coherence under faults (issue 25)', () => {
     const port = servers[0]!.port;
     proxy = await FaultProxy.start(port);
     proxy.on('command', (c: ProxiedConnection, command: readonly string[]) => {
-      const [name, sub, on] = command.map((part) => part.toUpperCase());
+      const upper = command.map((part) => part.toUpperCase());
+      const [name, sub, on] = upper;
       if (name === 'CLIENT' && sub === 'TRACKING' && on === 'ON') {
         trackingOnAt.set(c, now());
-        redirectOf.set(c, command[4] ?? '');
+        redirectOf.set(c, command[upper.indexOf('REDIRECT') + 1] ?? '');
       }
       if (process.env.COHERENCE_DEBUG && ['CLIENT', 'SUBSCRIBE'].includes(name!)) {
         debugLog.push(`${(now() - origin).toFixed(1)} #${c.id} ${c.name} ${command.join(' ')}`);

@@ -1,0 +1,153 @@
+// One application instance of the near-cache coherence check, in its own process, on the built
+// package. argv[2]: JSON settings (see `settings` below). It reads and writes a small set of keys
+// until told to stop (a `stop` line on stdin), or until `maxMs` or `maxOps`, whichever comes
+// first, and records every operation as one JSON line in `historyFile`:
+//   { op: 'get' | 'put' | 'delete', k, v, s, e, ok, err? }   s, e: ms before the call / after it settled
+//   { op: 'stats', t, active, hits, misses, flushes, entries }  the near cache's figures, every 500 ms
+// Times are performance.timeOrigin + performance.now(): one clock for every process of the machine.
+// stdout: one JSON line when ready ({ event: 'ready', active }) and one when done ({ event: 'done' }).
+//
+// mode 'default' or 'broadcast': a store with the near cache in that mode (plus `nearCache`
+// extras such as maxAge). mode 'never-invalidated': the control, a store without the near cache
+// behind a Map that keeps every value read or written and never drops one; the check must flag it.
+import { createWriteStream } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { clearInterval, setInterval } from 'node:timers';
+import { createStore } from '../../dist/index.js';
+
+const settings = {
+  name: 'worker',
+  port: 6379,
+  keyPrefix: 'coherence:',
+  mode: 'default',
+  nearCache: {},
+  /** Every key it reads. */
+  keys: ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'],
+  /** Keys every instance writes, often (60% of its writes). */
+  sharedKeys: ['k0', 'k1', 'k2'],
+  /**
+   * Keys only this instance writes (the rest): the others learn of these writes only
+   * through invalidations, never through a write of their own, so a lost one stays visible.
+   */
+  ownKeys: [],
+  /** Keys written rarely by anyone (0.3%): a SWAPDB's old value of one of them stays cached. */
+  rareKeys: ['k6', 'k7'],
+  /** Store timeout, seconds. */
+  timeout: 1,
+  maxMs: 90_000,
+  maxOps: 200_000,
+  /** Pause after each operation, ms (keeps 7 processes from saturating 2 cores). */
+  pauseMs: 1,
+  historyFile: '',
+  ...JSON.parse(process.argv[2] ?? '{}'),
+};
+
+const now = () => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const pick = (list) => list[Math.floor(Math.random() * list.length)];
+const history = createWriteStream(settings.historyFile);
+const record = (entry) => history.write(`${JSON.stringify(entry)}\n`);
+
+const control = settings.mode === 'never-invalidated';
+const store = createStore({
+  type: 'redis',
+  host: '127.0.0.1',
+  port: settings.port,
+  keyPrefix: settings.keyPrefix,
+  timeout: settings.timeout,
+  ...(control
+    ? {}
+    : { nearCache: { maxEntries: 1000, mode: settings.mode, ...settings.nearCache } }),
+});
+const kept = new Map();
+const get = async (key) => {
+  if (!control) return store.get(key);
+  if (kept.has(key)) return kept.get(key);
+  const value = await store.get(key);
+  if (value !== null) kept.set(key, value);
+  return value;
+};
+const put = async (key, value) => {
+  await store.put(key, value);
+  if (control) kept.set(key, value);
+};
+const remove = async (key) => {
+  await store.delete(key);
+  if (control) kept.delete(key);
+};
+const nearStats = async () => (control ? undefined : (await store.getStats()).nearCache);
+
+let stopping = false;
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() === 'stop') stopping = true;
+});
+process.stdin.on('end', () => (stopping = true));
+
+await store.connect();
+const readyBy = Date.now() + 10_000;
+let active = control;
+while (!active && Date.now() < readyBy) {
+  active = (await nearStats().catch(() => undefined))?.active === true;
+  if (!active) await sleep(50);
+}
+process.stdout.write(`${JSON.stringify({ event: 'ready', active })}\n`);
+
+const sampleStats = async () => {
+  const t = now();
+  const stats = await nearStats().catch(() => undefined);
+  if (stats) {
+    const { active, hits, misses, flushes, entries } = stats;
+    record({ op: 'stats', t, active, hits, misses, flushes, entries });
+  }
+};
+const statsTimer = control ? undefined : setInterval(() => void sampleStats(), 500);
+
+const deadline = Date.now() + settings.maxMs;
+let seq = 0;
+let ops = 0;
+while (!stopping && ops < settings.maxOps && Date.now() < deadline) {
+  ops++;
+  const roll = Math.random();
+  let entry;
+  const s = now();
+  try {
+    if (roll < 0.75) {
+      const k = pick(settings.keys);
+      entry = { op: 'get', k, s };
+      entry.v = await get(k);
+    } else {
+      const which = Math.random();
+      const k =
+        which < 0.003
+          ? pick(settings.rareKeys)
+          : which < 0.6 || settings.ownKeys.length === 0
+            ? pick(settings.sharedKeys)
+            : pick(settings.ownKeys);
+      if (roll < 0.76) {
+        entry = { op: 'delete', k, v: null, s };
+        await remove(k);
+      } else {
+        entry = { op: 'put', k, v: `${settings.name}:${++seq}`, s };
+        await put(k, entry.v);
+      }
+    }
+    entry.e = now();
+    entry.ok = true;
+  } catch (error) {
+    entry.e = now();
+    entry.ok = false;
+    entry.err = String(error?.code ?? error?.name ?? error);
+  }
+  record(entry);
+  // Between operations the event loop must run: a near-cache hit never yields, and an
+  // invalidation is only read when it does.
+  await sleep(entry.ok ? settings.pauseMs : 20);
+}
+
+clearInterval(statsTimer);
+await sampleStats();
+await store.close().catch(() => undefined);
+await new Promise((resolve) => history.end(resolve));
+// stdin may still be open (stopped by maxMs or maxOps): exit once the line is out.
+process.stdout.write(`${JSON.stringify({ event: 'done', ops })}\n`, () => process.exit(0));

@@ -4,6 +4,7 @@ import { enforceCommandDeadlines } from './command-deadlines.js';
 import type { LeaseScriptCommands } from './lease-scripts.js';
 import { SCRIPTS } from './lua-scripts.js';
 import type { ResolvedRedisConfig } from './resolve-redis-options.js';
+import { recheckPrimaryOnTimeout } from './sentinel-recheck.js';
 
 /**
  * '1': scripts remove index members whose data key is gone; '0' (Redis Cluster): they leave them,
@@ -150,7 +151,7 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
     enableOfflineQueue: true,
   };
   const client = new Redis(options);
-  enforceCommandDeadlines(client, config.timeoutMs);
+  enforceCommandDeadlines(client, config.timeoutMs, sentinelRecheck(client, config));
   return client as RedisClient;
 }
 
@@ -177,8 +178,17 @@ export function createSubscriberConnection(
     enableOfflineQueue: true,
   };
   const subscriber = new Redis(options);
-  enforceCommandDeadlines(subscriber, config.timeoutMs);
+  enforceCommandDeadlines(
+    subscriber,
+    config.timeoutMs,
+    node === undefined ? sentinelRecheck(subscriber, config) : undefined,
+  );
   return subscriber;
+}
+
+/** On Sentinel, what a command timeout triggers (see recheckPrimaryOnTimeout); else nothing. */
+function sentinelRecheck(connection: Redis, config: ResolvedRedisConfig): (() => void) | undefined {
+  return config.topology === 'sentinel' ? recheckPrimaryOnTimeout(connection, config) : undefined;
 }
 
 /** Options every connection of a store shares: credentials, TLS, timeouts, failure handling. */
@@ -213,6 +223,10 @@ function serverOptions(config: ResolvedRedisConfig): RedisOptions {
     options.sentinelCommandTimeout = config.timeoutMs;
     options.sentinelRetryStrategy = (attempt) => reconnectDelay(attempt, config.timeoutMs);
     options.enableTLSForSentinelMode = config.tls !== undefined;
+    // Subscribes to +switch-master on the Sentinels and reconnects when one is announced: a
+    // primary that is paused rather than dead keeps its connections open through its failover.
+    options.failoverDetector = true;
+    options.sentinelReconnectStrategy = (attempt) => reconnectDelay(attempt, config.timeoutMs);
     // After a failover the old primary answers READONLY until the client reconnects, and a
     // reconnection asks the Sentinels for the new primary.
     options.reconnectOnError = (error) => error.message.startsWith('READONLY');

@@ -110,6 +110,13 @@ export type RedisClient = (Redis | Cluster) & ScriptCommands;
 const MAX_RECONNECT_DELAY_MS = 2000;
 
 /**
+ * How often a cluster client asks for the slot map, in milliseconds, besides after a redirect, a
+ * lost node or a command timeout: a master that stopped answering without closing its connections
+ * is replaced by its replica without either of the first two.
+ */
+const SLOTS_REFRESH_INTERVAL_MS = 1000;
+
+/**
  * Reconnects forever with a short exponential backoff, never waiting longer than the command
  * timeout, so a server that comes back is used again within about one `timeout`.
  */
@@ -133,11 +140,18 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
       enableOfflineQueue: true,
       clusterRetryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
       slotsRefreshTimeout: config.timeoutMs,
+      slotsRefreshInterval: SLOTS_REFRESH_INTERVAL_MS,
       redisOptions: connection,
     };
     const cluster = new Cluster(config.addresses, options) as RedisClient;
+    // A timed-out command may mean its master was replaced: the new slot map moves later commands
+    // to the new owner and drops the connection to the old one, so that it acknowledges nothing
+    // more once it resumes (ioredis refreshes once at a time; further calls join that one).
+    const refreshSlots = (): void => (cluster as Cluster).refreshSlotsCache();
     // Emitted as each node's connection is created, before any command is sent to it.
-    cluster.on('+node', (node: Redis) => enforceCommandDeadlines(node, config.timeoutMs));
+    cluster.on('+node', (node: Redis) =>
+      enforceCommandDeadlines(node, config.timeoutMs, refreshSlots),
+    );
     return cluster;
   }
   const options: RedisOptions = {

@@ -1,0 +1,283 @@
+import { RedisStore } from '../../lib/index.js';
+import {
+  killHard,
+  outcomeOf,
+  restartRedis,
+  roleOf,
+  timeUntilWorks,
+  waitForReplicas,
+  watchUnhandledRejections,
+} from '../support/redis-faults.js';
+import {
+  LOOPBACK,
+  redisCli,
+  startCluster,
+  uniquePrefix,
+  waitUntil,
+  type ClusterSetup,
+  type RedisProcess,
+} from '../support/redis-harness.js';
+import { sleep } from '../support/sleep.js';
+
+/**
+ * Redis Cluster on a bad day: a master that stops answering without closing its connections
+ * (SIGSTOP) while its replica takes over, and close() right after a master is killed.
+ */
+const TIMEOUT_SECONDS = 1;
+/** The issue's bound: writes to the paused master's slots succeed within 1 s of the promotion. */
+const FOLLOW_BOUND_MS = 1000;
+/** How long the old master stays paused once its replica is promoted. */
+const PAUSE_AFTER_PROMOTION_MS = 2500;
+const AFTER_RESUME_MS = 1000;
+/** The store's timeout in the pause test: longer than detection and promotion take. */
+const PAUSED_TIMEOUT_SECONDS = 5;
+const CLOSE_ROUNDS = 10;
+const STORES_PER_ROUND = 5;
+
+let cluster: ClusterSetup;
+/** The process now serving each port (a killed node is started again on its port). */
+const serving = new Map<number, RedisProcess>();
+const restarted: RedisProcess[] = [];
+let paused: RedisProcess | undefined;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  for (const node of cluster.nodes) serving.set(node.port, node);
+}, 90_000);
+
+afterEach(() => {
+  if (paused) process.kill(paused.pid, 'SIGCONT');
+  paused = undefined;
+});
+
+afterAll(async () => {
+  // A restarted node reads and writes its predecessor's directory: stop it first.
+  await Promise.all(restarted.map((node) => node.stop()));
+  await cluster?.stop();
+});
+
+async function masters(): Promise<RedisProcess[]> {
+  const found: RedisProcess[] = [];
+  for (const node of serving.values()) if ((await roleOf(node.port)) === 'master') found.push(node);
+  return found;
+}
+
+async function setNodeTimeout(ms: number): Promise<void> {
+  for (const node of serving.values()) {
+    await redisCli(node.port, 'config', 'set', 'cluster-node-timeout', String(ms));
+  }
+}
+
+async function clusterOk(): Promise<void> {
+  for (const node of serving.values()) {
+    await waitUntil(
+      async () => (await redisCli(node.port, 'cluster', 'info')).includes('cluster_state:ok'),
+      20_000,
+      `cluster_state:ok on port ${node.port}`,
+    ).catch(async (error: unknown) => {
+      console.log(
+        await redisCli(node.port, 'cluster', 'info'),
+        await redisCli(node.port, 'cluster', 'nodes'),
+      );
+      throw error;
+    });
+  }
+}
+
+function storeOn(label: string, timeout = TIMEOUT_SECONDS): RedisStore {
+  return new RedisStore({
+    cluster: { nodes: [...serving.keys()].map((port) => ({ host: LOOPBACK, port })) },
+    keyPrefix: uniquePrefix(label),
+    timeout,
+  });
+}
+
+describe('Redis Cluster: close() right after a master is killed', () => {
+  it(`settles every call within timeout (${CLOSE_ROUNDS * STORES_PER_ROUND} stores, ${CLOSE_ROUNDS} kills)`, async () => {
+    const watch = watchUnhandledRejections();
+    const pending: string[] = [];
+    const unexpected: string[] = [];
+    const outcomes = new Map<string, number>();
+    let slowestMs = 0;
+    try {
+      for (let round = 0; round < CLOSE_ROUNDS; round++) {
+        const candidates = await masters();
+        const victim = candidates[round % candidates.length] as RedisProcess;
+        const busPort = (await redisCli(victim.port, 'config', 'get', 'cluster-port')).split(
+          '\n',
+        )[1];
+        const stores = Array.from({ length: STORES_PER_ROUND }, (_, i) =>
+          storeOn(`close-${round}-${i}`),
+        );
+        await Promise.all(
+          stores.map((store) => timeUntilWorks(() => store.ping(), 20_000, 'the cluster')),
+        );
+        const calls = stores.map((store) =>
+          Array.from({ length: 30 }, (_, i) => {
+            const call = i % 2 === 0 ? store.get(`k${i}`) : store.put(`k${i}`, i);
+            let settled = false;
+            const tracked = call.then(
+              () => 'ok',
+              (error: unknown) => outcomeOf(error),
+            );
+            void tracked.then(() => {
+              settled = true;
+            });
+            return {
+              tracked,
+              name: `round ${round} ${i % 2 === 0 ? 'get' : 'put'} k${i}`,
+              isSettled: () => settled,
+            };
+          }),
+        );
+        await killHard(victim);
+        const closedAt = performance.now();
+        const closing = stores.map((store) => store.close());
+        const deadline = sleep(TIMEOUT_SECONDS * 1000 + 500);
+        for (const call of calls.flat()) {
+          const outcome = await Promise.race([call.tracked, deadline.then(() => 'pending')]);
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+          if (outcome === 'pending') pending.push(call.name);
+          if (!['ok', 'pending', 'CONNECTION', 'TIMEOUT'].includes(outcome))
+            unexpected.push(outcome);
+        }
+        slowestMs = Math.max(slowestMs, performance.now() - closedAt);
+        await Promise.race([Promise.all(closing), sleep(3000)]);
+        // The first process on the port owns the data directory (nodes.conf) every later one uses.
+        const first = cluster.nodes.find((node) => node.port === victim.port) as RedisProcess;
+        const again = await restartRedis(first, [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-port',
+          String(busPort),
+          '--cluster-node-timeout',
+          '5000',
+        ]);
+        restarted.push(again);
+        serving.set(victim.port, again);
+        await clusterOk();
+      }
+      console.log(
+        `Cluster, close() right after SIGKILL of a master: ${pending.length} of ${CLOSE_ROUNDS * STORES_PER_ROUND * 30} calls left pending ` +
+          `(${pending.slice(0, 5).join(', ')}); outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+      );
+      expect(pending).toEqual([]);
+      expect(unexpected).toEqual([]);
+      expect(watch.rejections).toEqual([]);
+    } finally {
+      watch.stop();
+    }
+  }, 90_000);
+});
+
+/** The master at `port`'s replica, as the master's INFO lists it. */
+async function replicaPortOf(port: number): Promise<number> {
+  const info = await redisCli(port, 'info', 'replication');
+  const replica = /^slave0:ip=[^,]+,port=(\d+)/m.exec(info)?.[1];
+  if (replica === undefined) throw new Error(`no replica attached to port ${port}`);
+  return Number(replica);
+}
+
+describe('Redis Cluster: a master paused (SIGSTOP) past its failover, then resumed', () => {
+  it('writes to its slots succeed within 1 s of the promotion and none acknowledged after it is lost', async () => {
+    // Failure detection and promotion scale with cluster-node-timeout (5 s in the harness).
+    await setNodeTimeout(1000);
+    await clusterOk();
+    const victim = (await masters())[0] as RedisProcess;
+    const heir = await replicaPortOf(victim.port);
+    // A replica that has not synced yet never takes over.
+    await waitUntil(
+      async () => (await redisCli(heir, 'info', 'replication')).includes('master_link_status:up'),
+      20_000,
+      'the replica to sync',
+    );
+    await waitForReplicas(victim.port);
+    const watch = watchUnhandledRejections();
+    // A timeout longer than the failover: a write stuck on the paused master must not wait for it.
+    const store = storeOn('hung-master', PAUSED_TIMEOUT_SECONDS);
+    const acks: Array<{ key: string; at: number; startedAt: number }> = [];
+    const failed: Array<{ key: string; startedAt: number; outcome: string }> = [];
+    let running = true;
+    let next = 0;
+    try {
+      await timeUntilWorks(() => store.ping(), 20_000, 'the cluster');
+      const writer = async (): Promise<void> => {
+        while (running) {
+          const key = `w:${next++}`;
+          const startedAt = performance.now();
+          try {
+            await store.put(key, 1);
+            acks.push({ key, at: performance.now(), startedAt });
+          } catch (error) {
+            failed.push({ key, startedAt, outcome: outcomeOf(error) });
+            await sleep(10);
+          }
+        }
+      };
+      const load = Array.from({ length: 8 }, writer);
+      await sleep(200);
+      process.kill(victim.pid, 'SIGSTOP');
+      paused = victim;
+      const pausedAt = performance.now();
+      await waitUntil(
+        async () => (await roleOf(heir)) === 'master',
+        20_000,
+        'the replica to be promoted',
+      );
+      const promotedAt = performance.now();
+      await sleep(PAUSE_AFTER_PROMOTION_MS);
+      process.kill(victim.pid, 'SIGCONT');
+      paused = undefined;
+      await sleep(AFTER_RESUME_MS);
+      running = false;
+      await Promise.all(load);
+      // The old master rejoins as a replica of its heir, dropping what only it had.
+      await waitUntil(
+        async () => (await roleOf(victim.port)) === 'slave',
+        20_000,
+        'the old master to rejoin as a replica',
+      );
+
+      // Writes started once the bound had passed: each must succeed, and within the bound.
+      const settled = promotedAt + FOLLOW_BOUND_MS;
+      const late = [
+        ...failed.filter(({ startedAt }) => startedAt > settled),
+        ...acks
+          .filter(({ startedAt, at }) => startedAt > settled && at - startedAt > FOLLOW_BOUND_MS)
+          .map(({ key, at, startedAt }) => ({
+            key,
+            startedAt,
+            outcome: `ok after ${Math.round(at - startedAt)} ms`,
+          })),
+      ];
+      const afterPromotion = acks.filter(({ at }) => at > promotedAt);
+      const lost: string[] = [];
+      for (let i = 0; i < afterPromotion.length; i += 500) {
+        const keys = afterPromotion.slice(i, i + 500).map(({ key }) => key);
+        const values = await store.getMany(keys);
+        keys.forEach((key, j) => {
+          if (values[j] === undefined) lost.push(key);
+        });
+      }
+      console.log(
+        `Cluster, master paused: replica promoted ${Math.round(promotedAt - pausedAt)} ms after SIGSTOP (cluster-node-timeout 1000); ` +
+          `${late.length} writes started more than ${FOLLOW_BOUND_MS} ms after the promotion failed (${[...new Set(late.map(({ outcome }) => outcome))].join(', ')}); ` +
+          `${lost.length} of ${afterPromotion.length} writes acknowledged after the promotion lost; ${failed.length} failures in all`,
+      );
+      expect(late).toEqual([]);
+      expect(lost).toEqual([]);
+      expect(failed.every(({ outcome }) => outcome === 'CONNECTION' || outcome === 'TIMEOUT')).toBe(
+        true,
+      );
+      expect(watch.rejections).toEqual([]);
+    } finally {
+      running = false;
+      if (paused) process.kill(paused.pid, 'SIGCONT');
+      paused = undefined;
+      await store.close();
+      watch.stop();
+    }
+  }, 60_000);
+});

@@ -117,6 +117,13 @@ const MAX_RECONNECT_DELAY_MS = 2000;
 const SLOTS_REFRESH_INTERVAL_MS = 1000;
 
 /**
+ * How long one node may take to give the slot map before the next node is asked, in
+ * milliseconds (at most the store's timeout): a refresh that picked a paused master would
+ * otherwise wait a whole `timeout` before asking a live node.
+ */
+const SLOTS_REFRESH_TIMEOUT_MS = 1000;
+
+/**
  * Reconnects forever with a short exponential backoff, never waiting longer than the command
  * timeout, so a server that comes back is used again within about one `timeout`.
  */
@@ -139,7 +146,7 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
       enableAutoPipelining: false,
       enableOfflineQueue: true,
       clusterRetryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
-      slotsRefreshTimeout: config.timeoutMs,
+      slotsRefreshTimeout: Math.min(config.timeoutMs, SLOTS_REFRESH_TIMEOUT_MS),
       slotsRefreshInterval: SLOTS_REFRESH_INTERVAL_MS,
       redisOptions: connection,
     };

@@ -31,6 +31,12 @@ const PAUSE_AFTER_PROMOTION_MS = 2500;
 const AFTER_RESUME_MS = 1000;
 /** The store's timeout in the pause test: longer than detection and promotion take. */
 const PAUSED_TIMEOUT_SECONDS = 5;
+/**
+ * docs/near-cache.md's bound for a paused master: the slot map is asked for every second and a
+ * node gets 1 s to answer, so about 2 s after the promotion at worst; with margin for a loaded
+ * machine.
+ */
+const NEAR_CACHE_BOUND_MS = 2500;
 const CLOSE_ROUNDS = 10;
 const STORES_PER_ROUND = 5;
 
@@ -278,6 +284,96 @@ describe('Redis Cluster: a master paused (SIGSTOP) past its failover, then resum
       paused = undefined;
       await store.close();
       watch.stop();
+    }
+  }, 60_000);
+});
+
+describe('Redis Cluster: the near cache while a master is paused past its failover', () => {
+  it('stops serving a value another store replaced on the promoted replica within about 2 s', async () => {
+    await setNodeTimeout(1000);
+    await clusterOk();
+    const victim = (await masters())[0] as RedisProcess;
+    const heir = await replicaPortOf(victim.port);
+    await waitUntil(
+      async () => (await redisCli(heir, 'info', 'replication')).includes('master_link_status:up'),
+      20_000,
+      'the replica to sync',
+    );
+    const prefix = uniquePrefix('hung-near');
+    const options = {
+      cluster: { nodes: [...serving.keys()].map((port) => ({ host: LOOPBACK, port })) },
+      keyPrefix: prefix,
+      timeout: PAUSED_TIMEOUT_SECONDS,
+    };
+    const reader = new RedisStore({ ...options, nearCache: { maxEntries: 1000 } });
+    let writer: RedisStore | undefined;
+    let running = true;
+    const acks: Array<{ value: number; at: number }> = [];
+    let stalestMs = 0;
+    let reads = 0;
+    try {
+      await timeUntilWorks(() => reader.ping(), 20_000, 'the cluster');
+      const keys = Array.from({ length: 50 }, (_, i) => `s${i}`);
+      await reader.putMany(keys.map((key) => [key, 0] as const));
+      const onVictim = (await redisCli(victim.port, '--scan', '--pattern', `${prefix}*`))
+        .split('\n')
+        .map((name) => name.slice(name.indexOf('}') + 1))
+        .filter((key) => keys.includes(key));
+      const hot = onVictim[0] as string;
+      expect(hot).toBeDefined();
+      await waitForReplicas(victim.port);
+      expect(await reader.get(hot)).toBe(0);
+
+      const readLoop = (async () => {
+        while (running) {
+          const startedAt = performance.now();
+          const seen = (await reader.get<number>(hot).catch(() => undefined)) ?? -1;
+          reads++;
+          // The oldest acknowledged value newer than what was seen, acknowledged before the read.
+          const missed = acks.find(({ value, at }) => value > seen && at < startedAt);
+          if (missed) stalestMs = Math.max(stalestMs, startedAt - missed.at);
+          await sleep(5);
+        }
+      })();
+      process.kill(victim.pid, 'SIGSTOP');
+      paused = victim;
+      await waitUntil(
+        async () => (await roleOf(heir)) === 'master',
+        20_000,
+        'the replica to be promoted',
+      );
+      const promotedAt = performance.now();
+      const later = new RedisStore(options);
+      writer = later;
+      const writeLoop = (async () => {
+        let value = 0;
+        while (running) {
+          value++;
+          await later.put(hot, value).then(
+            () => acks.push({ value, at: performance.now() }),
+            () => sleep(10),
+          );
+        }
+      })();
+      await sleep(PAUSE_AFTER_PROMOTION_MS);
+      process.kill(victim.pid, 'SIGCONT');
+      paused = undefined;
+      await sleep(AFTER_RESUME_MS);
+      running = false;
+      await Promise.all([readLoop, writeLoop]);
+      const firstAckMs = Math.round((acks[0]?.at ?? Number.NaN) - promotedAt);
+      console.log(
+        `Cluster near cache, master paused: another store's first write acknowledged ${firstAckMs} ms after the promotion; ` +
+          `the reader served a replaced value up to ${Math.round(stalestMs)} ms after its replacement was acknowledged (${reads} reads, ${acks.length} writes)`,
+      );
+      expect(acks.length).toBeGreaterThan(0);
+      expect(stalestMs).toBeLessThan(NEAR_CACHE_BOUND_MS);
+    } finally {
+      running = false;
+      if (paused) process.kill(paused.pid, 'SIGCONT');
+      paused = undefined;
+      await reader.close();
+      await writer?.close();
     }
   }, 60_000);
 });

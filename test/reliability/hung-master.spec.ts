@@ -103,6 +103,7 @@ describe('Redis Cluster: close() right after a master is killed', () => {
     const watch = watchUnhandledRejections();
     const pending: string[] = [];
     const unexpected: string[] = [];
+    const messages = new Map<string, number>();
     const outcomes = new Map<string, number>();
     let slowestMs = 0;
     try {
@@ -124,7 +125,11 @@ describe('Redis Cluster: close() right after a master is killed', () => {
             let settled = false;
             const tracked = call.then(
               () => 'ok',
-              (error: unknown) => outcomeOf(error),
+              (error: unknown) => {
+                const message = error instanceof Error ? error.message.replace(/k\d+/, 'k') : '';
+                messages.set(message, (messages.get(message) ?? 0) + 1);
+                return outcomeOf(error);
+              },
             );
             void tracked.then(() => {
               settled = true;
@@ -167,10 +172,16 @@ describe('Redis Cluster: close() right after a master is killed', () => {
       }
       console.log(
         `Cluster, close() right after SIGKILL of a master: ${pending.length} of ${CLOSE_ROUNDS * STORES_PER_ROUND * 30} calls left pending ` +
-          `(${pending.slice(0, 5).join(', ')}); outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+          `(${pending.slice(0, 5).join(', ')}); outcomes ${JSON.stringify(Object.fromEntries(outcomes))}; messages ${JSON.stringify(Object.fromEntries(messages))}`,
       );
       expect(pending).toEqual([]);
       expect(unexpected).toEqual([]);
+      // The documented message: the store was closed (or, for a call on the killed node, the lost connection).
+      expect(
+        [...messages.keys()].filter(
+          (message) => !/when the store was closed|Lost the connection/.test(message),
+        ),
+      ).toEqual([]);
       expect(watch.rejections).toEqual([]);
     } finally {
       watch.stop();

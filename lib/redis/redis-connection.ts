@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RawValue } from '../core/types.js';
 import { enforceCommandDeadlines } from './command-deadlines.js';
@@ -124,6 +125,12 @@ const SLOTS_REFRESH_INTERVAL_MS = 1000;
 const SLOTS_REFRESH_TIMEOUT_MS = 1000;
 
 /**
+ * Least time between two slot-map refreshes started by command timeouts, in milliseconds: while a
+ * master is paused, commands time out continuously, and each refresh opens a connection.
+ */
+const TIMEOUT_REFRESH_MIN_INTERVAL_MS = 250;
+
+/**
  * Reconnects forever with a short exponential backoff, never waiting longer than the command
  * timeout, so a server that comes back is used again within about one `timeout`.
  */
@@ -154,7 +161,13 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
     // A timed-out command may mean its master was replaced: the new slot map moves later commands
     // to the new owner and drops the connection to the old one, so that it acknowledges nothing
     // more once it resumes (ioredis refreshes once at a time; further calls join that one).
-    const refreshSlots = (): void => (cluster as Cluster).refreshSlotsCache();
+    let refreshedAt = Number.NEGATIVE_INFINITY;
+    const refreshSlots = (): void => {
+      const now = performance.now();
+      if (now - refreshedAt < TIMEOUT_REFRESH_MIN_INTERVAL_MS) return;
+      refreshedAt = now;
+      (cluster as Cluster).refreshSlotsCache();
+    };
     // Emitted as each node's connection is created, before any command is sent to it.
     cluster.on('+node', (node: Redis) =>
       enforceCommandDeadlines(node, config.timeoutMs, refreshSlots),

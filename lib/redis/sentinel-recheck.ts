@@ -1,7 +1,14 @@
 import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import type { ResolvedAddress } from './redis-option-values.js';
 import type { ResolvedRedisConfig } from './resolve-redis-options.js';
+
+/**
+ * Least time between two questions, in milliseconds: while a primary is paused, commands time out
+ * continuously, and each question opens a connection to a Sentinel.
+ */
+const RECHECK_MIN_INTERVAL_MS = 250;
 
 /**
  * After a command timed out on a Sentinel-managed connection, asks the Sentinels which server is
@@ -9,13 +16,15 @@ import type { ResolvedRedisConfig } from './resolve-redis-options.js';
  * Sentinels again and checks the server's role). A primary that stopped answering without closing
  * its connections (paused, frozen VM) keeps them open through its failover; without this, the
  * store would stay on it, and once it resumed, write to a server about to be demoted.
- * Returns the callback to run on timeouts; at most one question is asked at a time.
+ * Returns the callback to run on timeouts; at most one question is asked at a time, and at most
+ * one per {@link RECHECK_MIN_INTERVAL_MS}.
  */
 export function recheckPrimaryOnTimeout(
   connection: Redis,
   config: ResolvedRedisConfig,
 ): () => void {
   let asking: Redis | undefined;
+  let askedAt = Number.NEGATIVE_INFINITY;
   let ended = false;
   connection.once('end', () => {
     ended = true;
@@ -23,6 +32,9 @@ export function recheckPrimaryOnTimeout(
   });
   return () => {
     if (asking !== undefined || ended || connection.status !== 'ready') return;
+    const now = performance.now();
+    if (now - askedAt < RECHECK_MIN_INTERVAL_MS) return;
+    askedAt = now;
     void (async () => {
       for (const sentinel of config.addresses) {
         const client = new Redis({

@@ -22,11 +22,18 @@ const COMPACT_AFTER = 1024;
  * loopback round trip is short (~40 µs), and no measurably longer where waking a VM's idle cores
  * dominates it (`bench/ab/redis-sequential-ab.ts`, docs/benchmarks.md).
  *
+ * `onExpired` runs after each round of expiries (a server that stopped answering may have been
+ * replaced: the caller asks who serves now).
+ *
  * All deadlines of a connection are `timeoutMs` after the send, so they come in send order: one
  * timer, armed for the oldest command still waiting, is enough. Answered commands are dropped
  * from the front as new ones are sent, so one-at-a-time callers keep a list of one.
  */
-export function enforceCommandDeadlines(connection: Redis, timeoutMs: number): void {
+export function enforceCommandDeadlines(
+  connection: Redis,
+  timeoutMs: number,
+  onExpired?: () => void,
+): void {
   const commands: Array<DeadlineCommand | undefined> = [];
   const deadlines: number[] = [];
   let head = 0;
@@ -59,6 +66,7 @@ export function enforceCommandDeadlines(connection: Redis, timeoutMs: number): v
   function expire(): void {
     timer = undefined;
     const now = performance.now();
+    let expired = false;
     while (head < commands.length) {
       const command = commands[head] as DeadlineCommand;
       if (!command.isSettled) {
@@ -68,10 +76,12 @@ export function enforceCommandDeadlines(connection: Redis, timeoutMs: number): v
           break;
         }
         command.reject(new Error('Command timed out'));
+        expired = true;
       }
       commands[head++] = undefined;
     }
     dropAnswered();
+    if (expired) onExpired?.();
   }
 
   const target = connection as unknown as { sendCommand: SendCommand };

@@ -14,6 +14,8 @@ export class CommandGuard {
   /** What error messages are built from; also what waiting for the connection reports. */
   readonly errors: ErrorContext;
   private lastConnectionError: Error | undefined;
+  /** Cluster only: how to fail each guarded call still unanswered (see `abandonUnanswered`). */
+  private readonly unanswered = new Set<(error: Error) => void>();
 
   /** @param isClosed whether `close()` was called on the store. */
   constructor(
@@ -45,16 +47,46 @@ export class CommandGuard {
    * `command`, its failure mapped to the library's errors (`key`: the key it concerns, named in
    * messages; a reply of another Redis type under it rejects with a `DeserializationError`).
    * Commands waiting for a cluster that is not ready sit in the Cluster's own queue, which
-   * ioredis does not bound, so they get a deadline here.
+   * ioredis does not bound, so they get a deadline here; on a cluster every call is also kept
+   * until it settles, for `abandonUnanswered`.
    */
   guard<T>(command: Promise<T>, key?: string): Promise<T> {
     let pending = command;
-    if (this.config.topology === 'cluster' && this.client.status !== 'ready') {
-      pending = withDeadline(command, this.config.timeoutMs);
+    if (this.config.topology === 'cluster') {
+      if (this.client.status !== 'ready') pending = withDeadline(command, this.config.timeoutMs);
+      pending = this.kept(pending);
     }
     return pending.catch((error: unknown) => {
       if (key !== undefined && isWrongTypeReply(error)) return this.foreignTypeFailure(key);
       throw translateRedisError(error, this.errors, key);
+    });
+  }
+
+  /**
+   * Fails every guarded call still unanswered as a command of a closed connection: close() calls
+   * it last. A Cluster that is closing can leave commands in its own queue for good (a command
+   * retried after a node was lost re-enters that queue once the queue was flushed), so close()
+   * cannot rely on ioredis to settle them.
+   */
+  abandonUnanswered(): void {
+    const closed = new Error('Connection is closed.');
+    for (const reject of this.unanswered) reject(closed);
+    this.unanswered.clear();
+  }
+
+  private kept<T>(command: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.unanswered.add(reject);
+      command.then(
+        (value) => {
+          this.unanswered.delete(reject);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.unanswered.delete(reject);
+          reject(error);
+        },
+      );
     });
   }
 

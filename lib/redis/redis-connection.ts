@@ -1,9 +1,11 @@
+import { performance } from 'node:perf_hooks';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RawValue } from '../core/types.js';
 import { enforceCommandDeadlines } from './command-deadlines.js';
 import type { LeaseScriptCommands } from './lease-scripts.js';
 import { SCRIPTS } from './lua-scripts.js';
 import type { ResolvedRedisConfig } from './resolve-redis-options.js';
+import { recheckPrimaryOnTimeout } from './sentinel-recheck.js';
 
 /**
  * '1': scripts remove index members whose data key is gone; '0' (Redis Cluster): they leave them,
@@ -109,6 +111,26 @@ export type RedisClient = (Redis | Cluster) & ScriptCommands;
 const MAX_RECONNECT_DELAY_MS = 2000;
 
 /**
+ * How often a cluster client asks for the slot map, in milliseconds, besides after a redirect, a
+ * lost node or a command timeout: a master that stopped answering without closing its connections
+ * is replaced by its replica without either of the first two.
+ */
+const SLOTS_REFRESH_INTERVAL_MS = 1000;
+
+/**
+ * How long one node may take to give the slot map before the next node is asked, in
+ * milliseconds (at most the store's timeout): a refresh that picked a paused master would
+ * otherwise wait a whole `timeout` before asking a live node.
+ */
+const SLOTS_REFRESH_TIMEOUT_MS = 1000;
+
+/**
+ * Least time between two slot-map refreshes started by command timeouts, in milliseconds: while a
+ * master is paused, commands time out continuously, and each refresh opens a connection.
+ */
+const TIMEOUT_REFRESH_MIN_INTERVAL_MS = 250;
+
+/**
  * Reconnects forever with a short exponential backoff, never waiting longer than the command
  * timeout, so a server that comes back is used again within about one `timeout`.
  */
@@ -131,12 +153,25 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
       enableAutoPipelining: false,
       enableOfflineQueue: true,
       clusterRetryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
-      slotsRefreshTimeout: config.timeoutMs,
+      slotsRefreshTimeout: Math.min(config.timeoutMs, SLOTS_REFRESH_TIMEOUT_MS),
+      slotsRefreshInterval: SLOTS_REFRESH_INTERVAL_MS,
       redisOptions: connection,
     };
     const cluster = new Cluster(config.addresses, options) as RedisClient;
+    // A timed-out command may mean its master was replaced: the new slot map moves later commands
+    // to the new owner and drops the connection to the old one, so that it acknowledges nothing
+    // more once it resumes (ioredis refreshes once at a time; further calls join that one).
+    let refreshedAt = Number.NEGATIVE_INFINITY;
+    const refreshSlots = (): void => {
+      const now = performance.now();
+      if (now - refreshedAt < TIMEOUT_REFRESH_MIN_INTERVAL_MS) return;
+      refreshedAt = now;
+      (cluster as Cluster).refreshSlotsCache();
+    };
     // Emitted as each node's connection is created, before any command is sent to it.
-    cluster.on('+node', (node: Redis) => enforceCommandDeadlines(node, config.timeoutMs));
+    cluster.on('+node', (node: Redis) =>
+      enforceCommandDeadlines(node, config.timeoutMs, refreshSlots),
+    );
     return cluster;
   }
   const options: RedisOptions = {
@@ -150,7 +185,7 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
     enableOfflineQueue: true,
   };
   const client = new Redis(options);
-  enforceCommandDeadlines(client, config.timeoutMs);
+  enforceCommandDeadlines(client, config.timeoutMs, sentinelRecheck(client, config));
   return client as RedisClient;
 }
 
@@ -177,8 +212,17 @@ export function createSubscriberConnection(
     enableOfflineQueue: true,
   };
   const subscriber = new Redis(options);
-  enforceCommandDeadlines(subscriber, config.timeoutMs);
+  enforceCommandDeadlines(
+    subscriber,
+    config.timeoutMs,
+    node === undefined ? sentinelRecheck(subscriber, config) : undefined,
+  );
   return subscriber;
+}
+
+/** On Sentinel, what a command timeout triggers (see recheckPrimaryOnTimeout); else nothing. */
+function sentinelRecheck(connection: Redis, config: ResolvedRedisConfig): (() => void) | undefined {
+  return config.topology === 'sentinel' ? recheckPrimaryOnTimeout(connection, config) : undefined;
 }
 
 /** Options every connection of a store shares: credentials, TLS, timeouts, failure handling. */
@@ -213,6 +257,10 @@ function serverOptions(config: ResolvedRedisConfig): RedisOptions {
     options.sentinelCommandTimeout = config.timeoutMs;
     options.sentinelRetryStrategy = (attempt) => reconnectDelay(attempt, config.timeoutMs);
     options.enableTLSForSentinelMode = config.tls !== undefined;
+    // Subscribes to +switch-master on the Sentinels and reconnects when one is announced: a
+    // primary that is paused rather than dead keeps its connections open through its failover.
+    options.failoverDetector = true;
+    options.sentinelReconnectStrategy = (attempt) => reconnectDelay(attempt, config.timeoutMs);
     // After a failover the old primary answers READONLY until the client reconnects, and a
     // reconnection asks the Sentinels for the new primary.
     options.reconnectOnError = (error) => error.message.startsWith('READONLY');

@@ -309,6 +309,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
       batcher: this.batcher,
       client: this.client,
       timeoutMs: this.config.timeoutMs,
+      abandonUnanswered: () => this.commands.abandonUnanswered(),
     });
   }
 

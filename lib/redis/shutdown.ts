@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import type { CommandBatcher } from './command-batcher.js';
 import { settleBy } from './deadline.js';
 import type { IndexSweeper } from './index-sweeper.js';
@@ -18,13 +19,15 @@ export interface ShutdownParts {
   client: RedisClient;
   /** The store's timeout in milliseconds: the whole shutdown's deadline. */
   timeoutMs: number;
+  /** Fails every call still unanswered once the client is disconnected. */
+  abandonUnanswered: () => void;
 }
 
 /**
  * Closes a Redis store's connection once what it started has settled: the near cache's
  * subscription, the index sweep, running operations, the commands still queued, then QUIT. It
  * gives up after one timeout in all, then disconnects: a silent server must not cost a timeout
- * per step.
+ * per step. Whatever is still unanswered then fails as a command of a closed connection.
  */
 export async function shutDown(parts: ShutdownParts): Promise<void> {
   const { client } = parts;
@@ -41,4 +44,13 @@ export async function shutDown(parts: ShutdownParts): Promise<void> {
   }
   // Stops reconnection timers and rejects whatever still waits for a connection.
   if (client.status !== 'end') client.disconnect();
+  // A Cluster can stay 'disconnecting' or end up 'close' instead of 'end' with commands left in
+  // its own queue (ioredis flushes it only on the way to 'end'): they are failed here (flushQueue
+  // is ioredis' own, not typed as public).
+  if (client instanceof Cluster && client.status !== 'end') {
+    (client as unknown as { flushQueue?(error: Error): void }).flushQueue?.(
+      new Error('Connection is closed.'),
+    );
+  }
+  parts.abandonUnanswered();
 }

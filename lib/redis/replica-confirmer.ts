@@ -10,6 +10,12 @@ import { TimeoutError } from '../core/errors.js';
  */
 const WAIT_SLICE_MS = 100;
 
+/**
+ * Rounds sent and not answered yet: one blocked in WAIT and the next behind it, so that Redis
+ * starts the next round as soon as the first returns instead of a client round trip later.
+ */
+const MAX_ROUNDS_IN_FLIGHT = 2;
+
 /** How long a probe key lives, in milliseconds: it only has to reach the replication stream. */
 const PROBE_TTL_MS = 10_000;
 
@@ -58,7 +64,9 @@ interface Confirmation {
  */
 export class ReplicaConfirmer {
   private queue: Confirmation[] = [];
-  private roundRunning = false;
+  private roundsInFlight = 0;
+  /** Writes queued since the last probe was sent (settled ones included). */
+  private unprobed = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastConnectionError: Error | undefined;
 
@@ -89,8 +97,9 @@ export class ReplicaConfirmer {
         resolve,
         reject,
       });
+      this.unprobed++;
       if (this.timer === undefined) this.armTimer();
-      if (!this.roundRunning) void this.runRounds();
+      this.startRound();
     });
   }
 
@@ -105,31 +114,41 @@ export class ReplicaConfirmer {
     this.connection.disconnect();
   }
 
-  private async runRounds(): Promise<void> {
-    this.roundRunning = true;
-    try {
-      while (this.queue.length > 0) await this.round();
-    } finally {
-      this.roundRunning = false;
-    }
+  /**
+   * Sends a round when one can go: a write waits, fewer than {@link MAX_ROUNDS_IN_FLIGHT} are in
+   * flight, and a round in flight leaves a write uncovered (else the next starts when it returns).
+   */
+  private startRound(): void {
+    if (this.queue.length === 0 || this.roundsInFlight >= MAX_ROUNDS_IN_FLIGHT) return;
+    if (this.roundsInFlight > 0 && this.unprobed === 0) return;
+    this.roundsInFlight++;
+    void this.round().finally(() => {
+      this.roundsInFlight--;
+      this.startRound();
+    });
   }
 
   /** One probe (when a write is not covered yet) and one WAIT, covering every write waiting. */
   private async round(): Promise<void> {
     const covered = [...this.queue];
-    const fresh = covered.filter((entry) => !entry.probed);
+    const fresh = this.unprobed === 0 ? [] : covered.filter((entry) => !entry.probed);
     for (const entry of fresh) entry.probed = true;
+    this.unprobed = 0;
     const { connection } = this;
-    const probe =
-      fresh.length === 0
-        ? undefined
-        : connection.set((fresh.at(-1) as Confirmation).probeKey, '1', 'PX', PROBE_TTL_MS);
+    // One pipeline: both commands leave in one socket write.
+    const pipeline = connection.pipeline();
+    if (fresh.length > 0) {
+      pipeline.set((fresh.at(-1) as Confirmation).probeKey, '1', 'PX', PROBE_TTL_MS);
+    }
+    pipeline.wait(this.settings.replicas, WAIT_SLICE_MS);
     let confirmed: number;
     try {
-      [, confirmed] = await Promise.all([
-        probe,
-        connection.wait(this.settings.replicas, WAIT_SLICE_MS),
-      ]);
+      const replies = (await pipeline.exec()) ?? [];
+      const failed = replies.find(([error]) => error !== null);
+      if (failed !== undefined || replies.length === 0) {
+        throw failed?.[0] ?? new Error('Connection is closed.');
+      }
+      confirmed = (replies.at(-1) as [null, number])[1];
     } catch (error) {
       const reason = this.settings.describeFailure(error, connection, this.lastConnectionError);
       for (const entry of covered) this.settle(entry, this.failure(entry, reason));
@@ -157,8 +176,10 @@ export class ReplicaConfirmer {
     this.timer = undefined;
     const now = performance.now();
     const { replicas, timeoutMs, target } = this.settings;
+    let due = 0;
     for (const entry of this.queue) {
       if (entry.deadline > now) break;
+      due++;
       this.settle(
         entry,
         new TimeoutError(
@@ -166,7 +187,7 @@ export class ReplicaConfirmer {
         ),
       );
     }
-    this.compact();
+    this.queue.splice(0, due);
     if (this.queue.length > 0) this.armTimer();
   };
 

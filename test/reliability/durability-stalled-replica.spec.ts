@@ -139,7 +139,16 @@ describe('durability with a stalled replica (SIGSTOP)', () => {
   async function measure(durability: RedisStoreOptions['durability']): Promise<Run> {
     const store = open(durability);
     try {
-      await store.put('read-me', 'value');
+      // Right after the previous run's SIGCONT the replica may still be catching up.
+      await waitUntil(
+        () =>
+          store.put('read-me', 'value').then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+        'a confirmed write before the replica is stopped',
+      );
       process.kill(setup.replica.pid, 'SIGSTOP');
       try {
         return await writesAndGets(store);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   InvalidOptionsError,
   RedisStore,
@@ -123,6 +124,36 @@ describe('a store with durability on a primary with one replica', () => {
       await store.clear();
     } finally {
       await store.close();
+    }
+  });
+
+  it('a write still waiting for its replica when the store closes rejects at once with the durability error', async () => {
+    const store = open();
+    await store.ping();
+    process.kill(replica.pid, 'SIGSTOP');
+    try {
+      const write = store.put('closing', 1).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      // Applied on the primary: from now on the write only waits for its confirmation.
+      await waitUntil(
+        async () => (await redisCli(primary.port, 'exists', `${prefix}closing`)) === '1\n',
+        5_000,
+        'the write to reach the primary',
+      );
+      const start = performance.now();
+      await store.close();
+      const failure = await write;
+      const closeMs = performance.now() - start;
+      expect(failure).toBeInstanceOf(TimeoutError);
+      expect(String(failure)).toMatch(
+        /could not confirm the write of key "closing" on 1 replicas \(durability: the store was closed/,
+      );
+      // Well before durability.timeout (1 s): close() does not wait for replicas that stalled.
+      expect(closeMs).toBeLessThan(900);
+    } finally {
+      process.kill(replica.pid, 'SIGCONT');
     }
   });
 

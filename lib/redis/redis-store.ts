@@ -327,7 +327,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
         timeoutMs: this.config.timeoutMs,
       });
     } finally {
-      // Confirmations still running had until QUIT; what still waits rejects.
+      // Confirmations still waiting when close() gave up reject.
       this.durableWrites?.close();
     }
   }
@@ -364,7 +364,9 @@ export class RedisStore extends KvStore implements LeaseCapable {
   /** `write`, confirmed by replicas first when the `durability` option asks for it. */
   private durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T> {
     if (this.durableWrites === undefined) return write;
-    return this.durableWrites.confirm(shard, write, DurableWrites.describeKeys(keys));
+    // Tracked, so close() waits for confirmations in flight (within its deadline) before it
+    // closes their connection.
+    return this.track(this.durableWrites.confirm(shard, write, DurableWrites.describeKeys(keys)));
   }
 
   /** `command` with its failure mapped to the library's errors (see {@link CommandGuard.guard}). */

@@ -283,7 +283,9 @@ describe('durability on a cluster: each write is confirmed by the replica of its
         }
       }
       expect(gets.every((ms) => ms !== Infinity)).toBe(true);
-      expect(p99(gets)).toBeLessThanOrEqual(50);
+      // 64 gets, so p99 is the slowest one: 100 ms leaves room for a loaded machine, while gets
+      // queued behind a WAIT wait for it (up to 0.5 s here).
+      expect(p99(gets)).toBeLessThanOrEqual(100);
     } finally {
       if (stopped) process.kill(stopped.pid, 'SIGCONT');
       await store.clear().catch(() => undefined);

@@ -1,13 +1,15 @@
-import type { Cluster, Redis } from 'ioredis';
-import { InvalidOptionsError, TimeoutError, quoteKey } from '../core/errors.js';
+import { Redis, type Cluster } from 'ioredis';
+import { InvalidOptionsError, quoteKey } from '../core/errors.js';
 import { describeValue } from '../core/describe-value.js';
 import { clusterTags, keySlot } from './key-layout.js';
-import type { RedisTopology } from './resolve-redis-options.js';
+import { translateRedisError } from './redis-errors.js';
+import type { RedisTopology, ResolvedRedisConfig } from './resolve-redis-options.js';
+import { ReplicaConfirmer, peerOf, unconfirmedError } from './replica-confirmer.js';
 
 /**
- * Durability a user can choose for a Redis store: after each write the store sends
- * `WAIT replicas timeout` on the connection that wrote, and resolves the write only once that many
- * replicas confirm they hold it. Redis replication is asynchronous, so without this a write the
+ * Durability a user can choose for a Redis store: after each write the store asks the server
+ * (`WAIT`, on a connection of its own) whether `replicas` replicas hold it, and resolves the
+ * write only once they do. Redis replication is asynchronous, so without this a write the
  * primary acknowledged and then lost in a crash before replicating is gone after a failover.
  */
 export interface RedisDurabilityOptions {
@@ -25,7 +27,7 @@ export interface RedisDurabilityOptions {
 export interface ResolvedDurability {
   /** Replicas that must confirm each write. */
   replicas: number;
-  /** How long WAIT may block, in milliseconds. */
+  /** How long a write may wait for its confirmations, in milliseconds. */
   timeoutMs: number;
 }
 
@@ -66,7 +68,7 @@ export function resolveDurability(
   const timeoutMs = Math.max(1, Math.round(timeout * 1000));
   if (timeoutMs >= storeTimeoutMs) {
     throw new InvalidOptionsError(
-      `durability.timeout (${timeout} s) must be less than timeout (${storeTimeoutMs / 1000} s), which bounds every command including WAIT`,
+      `durability.timeout (${timeout} s) must be less than timeout (${storeTimeoutMs / 1000} s), which bounds every command`,
     );
   }
   return { replicas, timeoutMs };
@@ -76,15 +78,29 @@ export function resolveDurability(
 export interface DurabilityTarget {
   /** The connection that sends the writes of `shard` (on a cluster, the master owning its slot). */
   connectionOf(shard: number): Redis | Cluster;
+  /** Opens a confirmation connection to `node` (a cluster master), or else to the store's server. */
+  openConnection(node?: { host: string; port: number }): Redis;
+  /** The probe key of `shard` (see replica-confirmer.ts). */
+  probeKeyOf(shard: number): Buffer;
+  /** Whether the store is a cluster: one confirmation connection per master. */
+  readonly cluster: boolean;
   /** What messages call the server. */
   readonly target: string;
+  /** Why a command of `connection` failed (`lastError`: its last connection error), in words. */
+  describeFailure(error: unknown, connection: Redis, lastError: Error | undefined): string;
 }
 
 /**
- * Confirms writes with `WAIT`: one WAIT per command the store sends, so the puts of one tick that
- * the store folds into one script call are confirmed together.
+ * Confirms writes with `WAIT` on connections of their own (one per server; on a cluster one per
+ * master), never on the connection that sends the store's commands: there a WAIT would hold every
+ * command behind it, reads included, for as long as a stalled replica makes it wait. The writes
+ * answered while a confirmation round runs are confirmed together by the next one (see
+ * {@link ReplicaConfirmer}).
  */
 export class DurableWrites {
+  private readonly confirmers = new Map<string, ReplicaConfirmer>();
+  private closed = false;
+
   constructor(
     private readonly settings: ResolvedDurability,
     private readonly store: DurabilityTarget,
@@ -93,20 +109,50 @@ export class DurableWrites {
   /**
    * Resolves what `write` resolves, once `replicas` replicas hold it; rejects with
    * `TimeoutError` naming `what` (a key, or how many) when fewer confirm within the timeout.
-   * WAIT is sent after the write's reply, so that it follows the write on the same connection
-   * even when a cluster client held the write back in its queue.
+   * The confirmation starts once the write is answered, so that it covers the write.
    */
   async confirm<T>(shard: number, write: Promise<T>, what: string): Promise<T> {
     const result = await write;
-    const { replicas, timeoutMs } = this.settings;
-    const connection = this.store.connectionOf(shard) as Redis;
-    const confirmed = await connection.wait(replicas, timeoutMs);
-    if (confirmed < replicas) {
-      throw new TimeoutError(
-        `Redis at ${this.store.target} confirmed the write of ${what} on ${confirmed} of ${replicas} replicas within ${timeoutMs / 1000} s (durability): it is applied on the primary, but a failover may lose it`,
-      );
+    const writer = this.store.connectionOf(shard);
+    const node = writer instanceof Redis ? writer : undefined;
+    const { replicas } = this.settings;
+    if (this.closed) {
+      throw unconfirmedError(this.store.target, what, replicas, 'the store was closed');
     }
+    if (node === undefined) {
+      throw unconfirmedError(this.store.target, what, replicas, 'no known master owns its slot');
+    }
+    const writtenOn = peerOf(node);
+    await this.confirmerFor(node).confirm(what, writtenOn, this.store.probeKeyOf(shard));
     return result;
+  }
+
+  /** Rejects the writes still waiting for confirmations and closes the connections. */
+  close(): void {
+    this.closed = true;
+    for (const confirmer of this.confirmers.values()) confirmer.close();
+    this.confirmers.clear();
+  }
+
+  /** The confirmer of the server `writer` is connected to (created on first use). */
+  private confirmerFor(writer: Redis): ReplicaConfirmer {
+    const address = this.store.cluster
+      ? { host: writer.options.host as string, port: writer.options.port as number }
+      : undefined;
+    const name = address === undefined ? '' : `${address.host}:${address.port}`;
+    let confirmer = this.confirmers.get(name);
+    if (confirmer === undefined) {
+      const { replicas, timeoutMs } = this.settings;
+      confirmer = new ReplicaConfirmer(this.store.openConnection(address), {
+        replicas,
+        timeoutMs,
+        target: this.store.target,
+        describeFailure: (error, connection, lastError) =>
+          this.store.describeFailure(error, connection, lastError),
+      });
+      this.confirmers.set(name, confirmer);
+    }
+    return confirmer;
   }
 
   /** How a message names the keys of one write: the key, or how many. */
@@ -117,7 +163,7 @@ export class DurableWrites {
 
 /**
  * The connection that sends the writes of `shard`: the client itself, or on a cluster the master
- * that owns the shard's hash slot (WAIT counts the writes of the connection it is sent on).
+ * that owns the shard's hash slot (its confirmations go to that server).
  */
 export function writeConnectionOf(
   client: Redis | Cluster,
@@ -131,4 +177,20 @@ export function writeConnectionOf(
     .nodes('master')
     .find(({ options }) => `${options.host}:${options.port}` === owner);
   return node ?? cluster;
+}
+
+/** Why a command of a confirmation connection failed, in words (never the password). */
+export function describeConfirmFailure(
+  error: unknown,
+  connection: Redis,
+  lastError: Error | undefined,
+  config: Pick<ResolvedRedisConfig, 'target' | 'timeoutMs' | 'password'>,
+): string {
+  return translateRedisError(error, {
+    target: config.target,
+    timeoutMs: config.timeoutMs,
+    password: config.password,
+    isReady: () => connection.status === 'ready',
+    lastConnectionError: () => lastError,
+  }).message;
 }

@@ -4,7 +4,8 @@
  * A user key is valid UTF-8 once encoded, and UTF-8 never contains the byte 0xFF. The index of a
  * shard is therefore named `<data prefix> 0xFF "kv-index"`: it shares the data prefix (so ACL key
  * patterns such as `~prefix*` cover it, and redis-cli shows it next to the data) but no user key
- * of any store can ever produce that name.
+ * of any store can ever produce that name. The same holds for `<data prefix> 0xFF "kv-durability"`,
+ * the short-lived key that confirms durable writes (see replica-confirmer.ts).
  *
  * - Standalone and Sentinel: one shard; data prefix = keyPrefix, so key k lives at keyPrefix + k.
  * - Cluster: {@link CLUSTER_SHARDS} shards; key k lives at keyPrefix + "{" + tag + "}" + k where the
@@ -20,6 +21,8 @@ export const CLUSTER_SHARDS = 16;
 const CLUSTER_SLOTS = 16384;
 
 const INDEX_SUFFIX = Buffer.concat([Buffer.from([0xff]), Buffer.from('kv-index', 'latin1')]);
+
+const PROBE_SUFFIX = Buffer.concat([Buffer.from([0xff]), Buffer.from('kv-durability', 'latin1')]);
 
 /** One shard: the string that precedes user keys, and the index key (which is not valid UTF-8). */
 export interface Shard {
@@ -76,6 +79,11 @@ function makeShard(dataPrefix: string): Shard {
     dataPrefix,
     indexKey: Buffer.concat([Buffer.from(dataPrefix, 'utf8'), INDEX_SUFFIX]),
   };
+}
+
+/** The key a durability confirmation writes in `shard`'s slot; no user key can be named so. */
+export function durabilityProbeKey(shard: Shard): Buffer {
+  return Buffer.concat([Buffer.from(shard.dataPrefix, 'utf8'), PROBE_SUFFIX]);
 }
 
 let cachedTags: string[] | undefined;

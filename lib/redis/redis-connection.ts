@@ -225,6 +225,31 @@ function sentinelRecheck(connection: Redis, config: ResolvedRedisConfig): (() =>
   return config.topology === 'sentinel' ? recheckPrimaryOnTimeout(connection, config) : undefined;
 }
 
+/**
+ * Opens the connection that confirms durable writes (see replica-confirmer.ts): to `node` (a
+ * cluster master), or else to the server or Sentinel primary of `config`. It reconnects like the
+ * store's client and has the same command deadline.
+ */
+export function createDurabilityConnection(
+  config: ResolvedRedisConfig,
+  node?: { host: string; port: number },
+): Redis {
+  const connection = new Redis({
+    ...connectionOptions(config),
+    ...(node === undefined
+      ? serverOptions(config)
+      : { ...node, retryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs) }),
+    connectionName: 'nestjs-kv-store:durability',
+    enableOfflineQueue: true,
+  });
+  enforceCommandDeadlines(
+    connection,
+    config.timeoutMs,
+    node === undefined ? sentinelRecheck(connection, config) : undefined,
+  );
+  return connection;
+}
+
 /** Options every connection of a store shares: credentials, TLS, timeouts, failure handling. */
 function connectionOptions(config: ResolvedRedisConfig): RedisOptions {
   return {

@@ -4,9 +4,14 @@ import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
 import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import { CommandBatcher } from './command-batcher.js';
-import { DurableWrites, resolveDurability, writeConnectionOf } from './durability.js';
+import {
+  DurableWrites,
+  describeConfirmFailure,
+  resolveDurability,
+  writeConnectionOf,
+} from './durability.js';
 import { IndexSweeper } from './index-sweeper.js';
-import { KeyLayout, type Shard } from './key-layout.js';
+import { KeyLayout, durabilityProbeKey, type Shard } from './key-layout.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
 import { fetchTimedMany } from './near-cache/timed-reads.js';
@@ -15,7 +20,12 @@ import { readPerShard } from './read-per-shard.js';
 import { ScriptedWrites } from './scripted-writes.js';
 import { storeBatchSender } from './store-batch-sender.js';
 import { WriteScripts } from './write-scripts.js';
-import { createRedisClient, type PruneFlag, type RedisClient } from './redis-connection.js';
+import {
+  createDurabilityConnection,
+  createRedisClient,
+  type PruneFlag,
+  type RedisClient,
+} from './redis-connection.js';
 import { pruneFlagFor, sweepShardStep, transactionsFor } from './migration-safe-index.js';
 import { readRange, type RangeContext } from './redis-range.js';
 import { RedisWrites, type WriteContext } from './redis-writes.js';
@@ -66,7 +76,7 @@ export class RedisStore extends KvStore implements LeaseCapable {
   private readonly commands: CommandGuard;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
-  /** Set with the `durability` option: confirms each write with WAIT. */
+  /** Set with the `durability` option: confirms each write with WAIT on connections of its own. */
   private readonly durableWrites: DurableWrites | undefined;
   private readonly leases: RedisLeases;
   private readonly writes: RedisWrites;
@@ -97,7 +107,12 @@ export class RedisStore extends KvStore implements LeaseCapable {
       durability &&
       new DurableWrites(durability, {
         target: this.config.target,
+        cluster: this.topology === 'cluster',
         connectionOf: (shard) => writeConnectionOf(this.client, this.topology, shard),
+        openConnection: (node) => createDurabilityConnection(this.config, node),
+        probeKeyOf: (shard) => durabilityProbeKey(this.shard(shard)),
+        describeFailure: (error, connection, lastError) =>
+          describeConfirmFailure(error, connection, lastError, this.config),
       });
     this.near =
       this.config.nearCache &&
@@ -302,15 +317,20 @@ export class RedisStore extends KvStore implements LeaseCapable {
   }
 
   protected async closeRaw(): Promise<void> {
-    await shutDown({
-      near: this.near,
-      sweeper: this.sweeper,
-      multiStep: this.multiStep,
-      batcher: this.batcher,
-      client: this.client,
-      timeoutMs: this.config.timeoutMs,
-      abandonUnanswered: () => this.commands.abandonUnanswered(),
-    });
+    try {
+      await shutDown({
+        near: this.near,
+        sweeper: this.sweeper,
+        multiStep: this.multiStep,
+        batcher: this.batcher,
+        client: this.client,
+        timeoutMs: this.config.timeoutMs,
+        abandonUnanswered: () => this.commands.abandonUnanswered(),
+      });
+    } finally {
+      // Confirmations still waiting when close() gave up reject.
+      this.durableWrites?.close();
+    }
   }
 
   /** Runs a write of `keys` (null: every key) the near cache must not serve stale; see own-writes.ts. */
@@ -345,7 +365,9 @@ export class RedisStore extends KvStore implements LeaseCapable {
   /** `write`, confirmed by replicas first when the `durability` option asks for it. */
   private durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T> {
     if (this.durableWrites === undefined) return write;
-    return this.durableWrites.confirm(shard, write, DurableWrites.describeKeys(keys));
+    // Tracked, so close() waits for confirmations in flight (within its deadline) before it
+    // closes their connection.
+    return this.track(this.durableWrites.confirm(shard, write, DurableWrites.describeKeys(keys)));
   }
 
   /** `command` with its failure mapped to the library's errors (see {@link CommandGuard.guard}). */

@@ -43,6 +43,9 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  // The closed stores' connections end on their own; resetting them first leaves a socket timer
+  // that keeps Jest from exiting.
+  await waitUntil(() => proxy.connections.length === 0, 10_000, 'the stores to disconnect');
   await proxy?.close();
   await redis?.stop();
 });

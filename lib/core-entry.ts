@@ -23,6 +23,7 @@ export type { CachedOutcome } from './telemetry/cached-telemetry.js';
 export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
 export { MAX_KEY_LENGTH } from './core/validation.js';
 export { MAX_LEASE_MS, supportsLeases, type LeaseCapable } from './core/lease.js';
+export { supportsServerReads, type ServerReadCapable } from './core/server-reads.js';
 export { compareKeys } from './core/key-order.js';
 export type {
   SerializedValue,

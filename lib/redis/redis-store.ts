@@ -1,5 +1,7 @@
 import { KvStore } from '../core/kv-store.js';
 import type { LeaseCapable } from '../core/lease.js';
+import type { ServerReadCapable } from '../core/server-reads.js';
+import { assertKeys } from '../core/validation.js';
 import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
 import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
@@ -59,7 +61,7 @@ const SCAN_BATCH = 2000;
  * change atomically. The constructor never waits:
  * the client connects in the background (see {@link RedisStore.connect}) and reconnects forever.
  */
-export class RedisStore extends KvStore implements LeaseCapable {
+export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapable {
   /** Always `'redis'`. */
   readonly backend = 'redis' as const;
   /** Leases live in Redis, so every process on the same server and prefix sees them. */
@@ -182,6 +184,20 @@ export class RedisStore extends KvStore implements LeaseCapable {
   }
 
   /**
+   * Values of `keys` read from Redis, never from the near cache (and not kept in it): for data
+   * other processes change to coordinate with this one, whose invalidation may still be on its way.
+   */
+  async getManyFromServer<T = unknown>(keys: readonly string[]): Promise<Array<T | undefined>> {
+    this.assertOpen();
+    assertKeys(keys);
+    if (keys.length === 0) return [];
+    const raws = await this.readManyFromServer(keys);
+    return raws.map((raw, i) =>
+      raw === undefined ? undefined : (this.decode(keys[i] as string, raw) as T),
+    );
+  }
+
+  /**
    * Resolves once the connection is ready; rejects with `ConnectionError` (naming the server,
    * never the password) when a connection attempt fails or `timeout` seconds pass. The store keeps
    * reconnecting in the background either way; callers that do not want to wait at start-up
@@ -233,6 +249,10 @@ export class RedisStore extends KvStore implements LeaseCapable {
         ),
       );
     }
+    return this.readManyFromServer(keys);
+  }
+
+  private readManyFromServer(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
     return readPerShard(this.layout, keys, (names) =>
       this.guard<Array<RawValue | null>>(
         readMany(this.direct(), names) as Promise<Array<Buffer | null>>,

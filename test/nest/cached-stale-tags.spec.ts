@@ -202,6 +202,12 @@ describe('@Cached multi-instance options', () => {
     ],
     ['negative lockWait', { lockWait: -1 }, 'lockWait must be a positive'],
     ['leaseTtl of two hours', { leaseTtl: { hours: 2 } }, 'leaseTtl must be at most 3600 seconds'],
+    [
+      'leaseMaxLifetime of two days',
+      { leaseMaxLifetime: { days: 2 } },
+      'leaseMaxLifetime must be at most 86400 seconds',
+    ],
+    ['leaseMaxLifetime of 0', { leaseMaxLifetime: 0 }, 'leaseMaxLifetime must be a positive'],
     ['an empty tag', { tags: ['ok', ''] }, 'tags[1] must be a string of 1 to 1000 characters'],
     [
       'tags as a string',

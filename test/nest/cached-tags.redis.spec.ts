@@ -43,6 +43,32 @@ describe('@Cached tags on Redis across two app instances', () => {
     expect(b.get(AccountService).runs).toBe(1);
   });
 
+  it('keeps out a result when its tag version was lost and the tag invalidated while it computed', async () => {
+    const prefix = uniquePrefix('tag-version-lost');
+    const [a, b] = [await instance(prefix), await instance(prefix)];
+    const accountsA = a.get(AccountService);
+    const cacheB = b.get(KvCacheService);
+    const survivors: string[] = [];
+    for (let id = 10; id < 15; id++) {
+      // The tag was invalidated before, so it has a version.
+      await cacheB.invalidateTags(`account:${id}`);
+      let open: () => void = () => undefined;
+      accountsA.gate = new Promise((resolve) => (open = resolve));
+      const runs = accountsA.runs;
+      const computing = accountsA.account(id);
+      while (accountsA.runs === runs) await sleep(10);
+      // Redis drops the version (as maxmemory eviction would), then B invalidates the tag.
+      await b.get(KvStore).delete(`cached-tag-version:account:${id}`);
+      await cacheB.invalidateTags(`account:${id}`);
+      open();
+      await computing;
+      const left = await b.get(KvStore).get(`cached:AccountService.account:[${id}]`);
+      if (left !== undefined) survivors.push(String(left));
+    }
+    accountsA.gate = undefined;
+    expect(survivors).toEqual([]);
+  });
+
   it('writes the entry and its tag rows with the same TTL, and hits read only the entry', async () => {
     const prefix = uniquePrefix('tag-rows');
     const app = await instance(prefix);

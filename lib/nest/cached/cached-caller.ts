@@ -4,11 +4,23 @@ import { supportsLeases, type LeaseCapable } from '../../core/lease.js';
 import { describeValue } from '../../core/describe-value.js';
 import { cachedKey } from './cache-key.js';
 import { recordCachedOutcome, recordCachedStoreError } from '../../telemetry/cached-telemetry.js';
-import { readTagVersions, sameVersions, tagRowKey, tagsOfCall } from './cache-tags.js';
+import {
+  readTagVersions,
+  recordTagVersions,
+  sameVersions,
+  tagRowKey,
+  tagsOfCall,
+} from './cache-tags.js';
 import { type CachedCall, type CachedMethod, flightKey } from './cached-call.js';
 import { FinishedFlights } from './finished-flights.js';
-import { DEFAULT_LEASE_TTL_MS } from './multi-instance-options.js';
-import { distributedFlight, leaseToken, whileHoldingLease } from './single-flight.js';
+import { DEFAULT_LEASE_TTL_MS, defaultLeaseMaxLifetimeMs } from './multi-instance-options.js';
+import {
+  distributedFlight,
+  leaseToken,
+  tryTakeLease,
+  whileHoldingLease,
+  type LeaseTerms,
+} from './single-flight.js';
 import { entryWrite, isStaleEnvelope, storedResult } from './stale-while-revalidate.js';
 
 /**
@@ -21,8 +33,8 @@ export class CachedCaller {
   readonly inFlight = new Map<string, Promise<unknown>>();
   /** Tags of the calls in `inFlight` that have some, so `invalidateTags` can detach them. */
   readonly inFlightTags = new Map<string, readonly string[]>();
-  /** Keys whose stale entry is being refreshed by this process. */
-  private readonly refreshing = new Set<string>();
+  /** Keys whose stale entry is being refreshed by this process, with the refresh's own marker. */
+  private readonly refreshing = new Map<string, object>();
   /** Flights that ended while reads issued before their end were outstanding (see `joinOrLoad`). */
   readonly finishedFlights = new FinishedFlights();
 
@@ -124,7 +136,7 @@ export class CachedCaller {
     return distributedFlight(
       shared,
       call.key,
-      { lockWaitMs: metadata.lockWaitMs, leaseTtlMs: metadata.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS },
+      { lockWaitMs: metadata.lockWaitMs, lease: leaseTerms(cached) },
       {
         read: async () => storedResult(metadata, await store.get(call.key)),
         compute,
@@ -135,6 +147,7 @@ export class CachedCaller {
           state.counters.lockTimeouts++;
         },
         onStoreError: (what, error) => this.storeFailed(cached, what, call.key, error),
+        onLeaseGivenUp: () => this.leaseGivenUp(cached, 'computation', call.key),
       },
     );
   }
@@ -147,18 +160,24 @@ export class CachedCaller {
     const { cached } = call;
     const id = flightKey(cached, call.key);
     if (this.refreshing.has(id) || this.inFlight.has(id)) return;
-    this.refreshing.add(id);
-    this.runRefresh(call, id)
+    const marker = {};
+    this.refreshing.set(id, marker);
+    // A refresh that gave its lease up no longer counts as refreshing: the next stale hit starts
+    // another (which takes the lease in turn).
+    const done = (): void => {
+      if (this.refreshing.get(id) === marker) this.refreshing.delete(id);
+    };
+    this.runRefresh(call, id, done)
       .catch((error: unknown) => {
         cached.state.counters.refreshFailures++;
         this.logger.warn(
           `@Cached ${cached.id}: refresh of ${JSON.stringify(call.key)} failed, the stale entry stays: ${errorMessage(error)}`,
         );
       })
-      .finally(() => this.refreshing.delete(id));
+      .finally(done);
   }
 
-  private async runRefresh(call: CachedCall, id: string): Promise<void> {
+  private async runRefresh(call: CachedCall, id: string, givenUp: () => void): Promise<void> {
     const { cached } = call;
     const shared = sharedLeases(cached.store);
     // A refresh writes for callers to come; it starts from the current invalidation generation.
@@ -168,11 +187,15 @@ export class CachedCaller {
       await this.computeAndStore(current, id, 'refresh');
       return;
     }
-    const token = leaseToken();
-    const leaseTtlMs = cached.metadata.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    const terms = leaseTerms(cached);
+    const lease = await tryTakeLease(shared, call.key, leaseToken(), terms);
     // Another instance holds the lease: it is refreshing (or computing) this key already.
-    if (!(await shared.tryLease(call.key, token, leaseTtlMs))) return;
-    await whileHoldingLease(shared, call.key, token, leaseTtlMs, async () => {
+    if (lease === undefined) return;
+    const onGivenUp = (): void => {
+      this.leaseGivenUp(cached, 'refresh', call.key);
+      givenUp();
+    };
+    await whileHoldingLease(shared, lease, terms, onGivenUp, async () => {
       // Another instance may have refreshed between this one's stale read and its lease.
       const stored = await cached.store.get(call.key);
       if (isStaleEnvelope(stored) && Date.now() < stored.freshUntil) return;
@@ -197,7 +220,7 @@ export class CachedCaller {
       // Only callers' calls sit in inFlight; a refresh has no callers to detach.
       if (purpose === 'call') this.inFlightTags.set(id, tags);
       try {
-        versionsBefore = await readTagVersions(cached.store, tags);
+        versionsBefore = await recordTagVersions(cached.store, tags);
       } catch (error) {
         // Without the versions an invalidation could be missed: the result is not cached.
         this.storeFailed(cached, 'tag version read', key, error);
@@ -215,7 +238,8 @@ export class CachedCaller {
     if (result === undefined) return result;
     if (cached.metadata.condition && !cached.metadata.condition(result, args)) return result;
     if (cached.state.generation !== generation) return result;
-    if (tags && versionsBefore === undefined) return result;
+    // A version that vanished as it was recorded would make any later read look changed.
+    if (tags && (versionsBefore === undefined || versionsBefore.includes(undefined))) return result;
     try {
       await this.write(call, result, tags, versionsBefore);
     } catch (error) {
@@ -246,6 +270,15 @@ export class CachedCaller {
     }
   }
 
+  /** Logs that a run of `key` outlived `leaseMaxLifetime` and gave its lease up. */
+  private leaseGivenUp(cached: CachedMethod, what: string, key: string): void {
+    const seconds = (leaseTerms(cached).maxLifetimeMs / 1000).toString();
+    this.logger.warn(
+      `@Cached ${cached.id}: ${what} of ${JSON.stringify(key)} still running after leaseMaxLifetime (${seconds} s); ` +
+        'its lease is given up so that another instance can compute the key',
+    );
+  }
+
   /** Logs and counts a failed store operation; the call goes on without the cache. */
   storeFailed(cached: CachedMethod, what: string, key: string, error: unknown): void {
     cached.state.counters.errors++;
@@ -254,6 +287,16 @@ export class CachedCaller {
       `@Cached ${cached.id}: cache ${what} of ${JSON.stringify(key)} failed, calling through: ${errorMessage(error)}`,
     );
   }
+}
+
+/** How long a run of `cached` may hold its key's lease. */
+function leaseTerms({ metadata }: CachedMethod): LeaseTerms {
+  const ttlMs = metadata.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  return {
+    ttlMs,
+    maxLifetimeMs:
+      metadata.leaseMaxLifetimeMs ?? defaultLeaseMaxLifetimeMs(metadata.lockWaitMs ?? 0, ttlMs),
+  };
 }
 
 /** The store's leases when other processes share them; undefined for process-local stores. */

@@ -28,6 +28,8 @@ export interface CachedMethodMetadata {
   readonly lockWaitMs?: number;
   /** Lifetime of a computation's lease, in ms, renewed while the computation runs. */
   readonly leaseTtlMs?: number;
+  /** Longest a computation or refresh keeps its lease, in ms; past it the lease is given up. */
+  readonly leaseMaxLifetimeMs?: number;
 }
 
 /** Records `metadata` on a method (the function itself, as Nest's `SetMetadata` does). */

@@ -9,6 +9,10 @@ import type { CachedMethodMetadata, CachedTagsSource } from './cached.metadata.j
 export const DEFAULT_LOCK_WAIT_MS = 5000;
 /** Default of `leaseTtl`: how long a dead instance's lease blocks others (3 s). */
 export const DEFAULT_LEASE_TTL_MS = 3000;
+/** Shortest default of `leaseMaxLifetime` (30 s); see {@link defaultLeaseMaxLifetimeMs}. */
+export const MIN_DEFAULT_LEASE_MAX_LIFETIME_MS = 30_000;
+/** Longest `leaseMaxLifetime` accepted (one day), in milliseconds. */
+export const MAX_LEASE_MAX_LIFETIME_MS = 86_400_000;
 
 /** The `@Cached` options for apps that run as several instances (see docs/multi-instance.md). */
 export interface MultiInstanceCachedOptions<Args extends readonly unknown[]> {
@@ -38,6 +42,13 @@ export interface MultiInstanceCachedOptions<Args extends readonly unknown[]> {
    * it only bounds how long a crashed instance blocks others. Default 3.
    */
   leaseTtl?: number | Duration;
+  /**
+   * Seconds or a duration a computation or refresh keeps its lease at most: one still running
+   * then is taken for hung, gives the lease up (a warning is logged) and goes on running, so
+   * another instance can compute the key. Default: the longest of 30 s, twice `lockWait` and
+   * `leaseTtl` (at most one day). At most one day.
+   */
+  leaseMaxLifetime?: number | Duration;
 }
 
 /** Names of the options above. */
@@ -47,11 +58,12 @@ export const MULTI_INSTANCE_OPTION_NAMES = [
   'tags',
   'lockWait',
   'leaseTtl',
+  'leaseMaxLifetime',
 ] as const;
 
 type Extra = Pick<
   CachedMethodMetadata,
-  'ttlMs' | 'staleMs' | 'jitter' | 'tags' | 'lockWaitMs' | 'leaseTtlMs'
+  'ttlMs' | 'staleMs' | 'jitter' | 'tags' | 'lockWaitMs' | 'leaseTtlMs' | 'leaseMaxLifetimeMs'
 >;
 
 /**
@@ -63,7 +75,7 @@ export function multiInstanceMetadata(
   ttl: Ttl | undefined,
   where: string,
 ): Extra {
-  const { staleWhileRevalidate, jitter, tags, lockWait, leaseTtl } = options;
+  const { staleWhileRevalidate, jitter, tags, lockWait, leaseTtl, leaseMaxLifetime } = options;
   const staleMs = span(staleWhileRevalidate, 'staleWhileRevalidate', where);
   if (jitter !== undefined && (typeof jitter !== 'number' || !(jitter >= 0 && jitter < 1))) {
     throw new InvalidOptionsError(
@@ -95,6 +107,14 @@ export function multiInstanceMetadata(
       `${where}: leaseTtl must be at most ${MAX_LEASE_MS / 1000} seconds (it is renewed while the method runs)`,
     );
   }
+  const leaseMaxLifetimeMs =
+    span(leaseMaxLifetime, 'leaseMaxLifetime', where) ??
+    defaultLeaseMaxLifetimeMs(lockWaitMs, leaseTtlMs);
+  if (leaseMaxLifetimeMs > MAX_LEASE_MAX_LIFETIME_MS) {
+    throw new InvalidOptionsError(
+      `${where}: leaseMaxLifetime must be at most ${MAX_LEASE_MAX_LIFETIME_MS / 1000} seconds; got ${leaseMaxLifetimeMs / 1000}`,
+    );
+  }
   return {
     ttlMs,
     staleMs,
@@ -107,7 +127,19 @@ export function multiInstanceMetadata(
           : (tags as CachedTagsSource),
     lockWaitMs,
     leaseTtlMs,
+    leaseMaxLifetimeMs,
   };
+}
+
+/**
+ * The default `leaseMaxLifetime`, in ms: the longest of 30 s, twice `lockWait` (callers are told
+ * to set it above the method's usual duration) and `leaseTtl` (a lease as long as that was asked for).
+ */
+export function defaultLeaseMaxLifetimeMs(lockWaitMs: number, leaseTtlMs: number): number {
+  return Math.min(
+    MAX_LEASE_MAX_LIFETIME_MS,
+    Math.max(MIN_DEFAULT_LEASE_MAX_LIFETIME_MS, 2 * lockWaitMs, leaseTtlMs),
+  );
 }
 
 /** A positive span of time in milliseconds, or undefined when the option is absent. */

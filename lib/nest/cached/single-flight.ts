@@ -18,12 +18,32 @@ export interface FlightSteps {
   onTimedOut(): void;
   /** A lease command or read failed: this instance computes without the lease. */
   onStoreError(what: string, error: unknown): void;
+  /** This instance's run outlived `maxLifetimeMs` and gave its lease up (it goes on running). */
+  onLeaseGivenUp(): void;
+}
+
+/** How long a run may hold a key's lease, in milliseconds. */
+export interface LeaseTerms {
+  /** Lifetime of the lease; re-armed every third of it while the run goes on. */
+  readonly ttlMs: number;
+  /**
+   * Longest a run holds the lease, counted from just before it asked for it. The lease is never
+   * armed past that point, so it ends then even when the holder can no longer release it.
+   */
+  readonly maxLifetimeMs: number;
 }
 
 /** Timing of a flight, in milliseconds. */
 export interface FlightTiming {
   readonly lockWaitMs: number;
-  readonly leaseTtlMs: number;
+  readonly lease: LeaseTerms;
+}
+
+/** A lease this run took: its name, its token and when it asked for it (`performance.now()`). */
+export interface TakenLease {
+  readonly name: string;
+  readonly token: string;
+  readonly askedAt: number;
 }
 
 /**
@@ -31,11 +51,11 @@ export interface FlightTiming {
  *
  * The instance that takes the key's lease reads the key again (the previous holder may have
  * written it just before releasing), computes, writes, and releases; the lease is renewed every
- * third of `leaseTtlMs` while the method runs, so only a dead holder lets it expire. The others
- * poll the key with a growing pause (10 ms to 200 ms), retrying the lease between reads so that
- * they take over when the holder died or gave up without a cacheable result. After `lockWaitMs`
- * they stop waiting and compute themselves: no wait is unbounded, and a slow holder costs one
- * extra computation per waiting instance at worst.
+ * third of its TTL while the method runs, so a dead holder lets it expire, and a run that hangs
+ * loses it after `maxLifetimeMs`. The others poll the key with a growing pause (10 ms to 200 ms),
+ * retrying the lease between reads so that they take over when the holder died, hung or gave up
+ * without a cacheable result. After `lockWaitMs` they stop waiting and compute themselves: no wait
+ * is unbounded, and a slow holder costs one extra computation per waiting instance at worst.
  */
 export async function distributedFlight(
   store: LeaseCapable,
@@ -47,14 +67,14 @@ export async function distributedFlight(
   const deadline = Date.now() + timing.lockWaitMs;
   let pause = FIRST_POLL_MS;
   for (;;) {
-    let taken: boolean;
+    let taken: TakenLease | undefined;
     try {
-      taken = await store.tryLease(name, token, timing.leaseTtlMs);
+      taken = await tryTakeLease(store, name, token, timing.lease);
     } catch (error) {
       steps.onStoreError('lease', error);
       return steps.compute();
     }
-    if (taken) return holdLease(store, name, token, timing.leaseTtlMs, steps);
+    if (taken) return holdLease(store, taken, timing.lease, steps);
     const left = deadline - Date.now();
     if (left <= 0) {
       steps.onTimedOut();
@@ -78,50 +98,95 @@ export async function distributedFlight(
 
 function holdLease(
   store: LeaseCapable,
-  name: string,
-  token: string,
-  leaseTtlMs: number,
+  lease: TakenLease,
+  terms: LeaseTerms,
   steps: FlightSteps,
 ): Promise<unknown> {
-  return whileHoldingLease(store, name, token, leaseTtlMs, async () => {
-    let found: unknown;
-    try {
-      found = await steps.read();
-    } catch (error) {
-      steps.onStoreError('read', error);
-    }
-    if (found !== undefined) {
-      steps.onWaited();
-      return found;
-    }
-    return steps.compute();
-  });
+  return whileHoldingLease(
+    store,
+    lease,
+    terms,
+    () => steps.onLeaseGivenUp(),
+    async () => {
+      let found: unknown;
+      try {
+        found = await steps.read();
+      } catch (error) {
+        steps.onStoreError('read', error);
+      }
+      if (found !== undefined) {
+        steps.onWaited();
+        return found;
+      }
+      return steps.compute();
+    },
+  );
 }
 
 /**
- * Runs `work` while holding the lease `name` (already taken with `token`): renews it every third
- * of `leaseTtlMs`, and releases it when `work` settles. The release is not awaited: `work` wrote
- * its result before, and waiters read that result rather than wait for the release.
+ * Takes the lease `name` for `token` unless someone holds it, armed for its TTL but never past
+ * `maxLifetimeMs`; resolves the taken lease, or undefined when another holds it.
  */
-export async function whileHoldingLease<T>(
+export async function tryTakeLease(
   store: LeaseCapable,
   name: string,
   token: string,
-  leaseTtlMs: number,
+  terms: LeaseTerms,
+): Promise<TakenLease | undefined> {
+  const askedAt = performance.now();
+  const taken = await store.tryLease(name, token, Math.min(terms.ttlMs, terms.maxLifetimeMs));
+  return taken ? { name, token, askedAt } : undefined;
+}
+
+/**
+ * Runs `work` while holding `lease`: renews it every third of its TTL, and releases it when
+ * `work` settles. A run still going `maxLifetimeMs` after the lease was asked for gives it up
+ * (stops renewing, releases it, calls `onGivenUp`) so that another instance can take the key, and
+ * goes on running; renewals never arm the lease past that point. The release is not awaited:
+ * `work` wrote its result before, and waiters read that result rather than wait for the release.
+ */
+export async function whileHoldingLease<T>(
+  store: LeaseCapable,
+  lease: TakenLease,
+  terms: LeaseTerms,
+  onGivenUp: () => void,
   work: () => Promise<T>,
 ): Promise<T> {
+  const { name, token, askedAt } = lease;
+  const endsAt = askedAt + terms.maxLifetimeMs;
+  let held = true;
+  const stop = (): void => {
+    held = false;
+    clearInterval(renewal);
+    clearTimeout(limit);
+    store.releaseLease(name, token).catch(ignore);
+  };
   const renewal = setInterval(
     () => {
-      store.renewLease(name, token, leaseTtlMs).catch(ignore);
+      const ttlMs = Math.min(terms.ttlMs, Math.floor(endsAt - performance.now()));
+      // The last moments before the limit are left to the lease armed before.
+      if (ttlMs < 1) return;
+      store.renewLease(name, token, ttlMs).then((renewed) => {
+        // Lost (it expired while Redis or this process stalled): another instance may hold it now.
+        if (!renewed) clearInterval(renewal);
+      }, ignore);
     },
-    Math.max(1, Math.floor(leaseTtlMs / 3)),
+    Math.max(1, Math.floor(terms.ttlMs / 3)),
+  );
+  const limit = setTimeout(
+    () => {
+      if (!held) return;
+      stop();
+      onGivenUp();
+    },
+    Math.max(0, endsAt - performance.now()),
   );
   renewal.unref();
+  limit.unref();
   try {
     return await work();
   } finally {
-    clearInterval(renewal);
-    store.releaseLease(name, token).catch(ignore);
+    if (held) stop();
   }
 }
 
@@ -135,5 +200,6 @@ function sleep(ms: number): Promise<void> {
 }
 
 function ignore(): void {
-  // A lease that cannot be renewed or released expires on its own after leaseTtl.
+  // A lease that cannot be renewed or released expires on its own: after its TTL, and never
+  // later than its maximum lifetime.
 }

@@ -107,8 +107,8 @@ export class ProxiedConnection {
   /** Resets both sides at once (RST, as a dropped connection looks to both). */
   reset(): void {
     if (this.ended) return;
-    this.client.resetAndDestroy();
-    this.server.resetAndDestroy();
+    resetSocket(this.client);
+    resetSocket(this.server);
     this.end();
   }
 
@@ -316,7 +316,7 @@ export class FaultProxy extends EventEmitter {
   private accept(client: Socket): void {
     if (this.refusing) {
       client.on('error', () => undefined);
-      client.resetAndDestroy();
+      resetSocket(client);
       return;
     }
     client.pause();
@@ -353,6 +353,20 @@ export class FaultProxy extends EventEmitter {
   private drop(active: ActiveRule): void {
     const at = this.rules.indexOf(active);
     if (at >= 0) this.rules.splice(at, 1);
+  }
+}
+
+/**
+ * Sends an RST where a socket is fully open. A socket that is still connecting, or that already
+ * saw the peer's FIN, is destroyed plainly: `resetAndDestroy()` there left the native handle open
+ * (the process then never exits).
+ */
+function resetSocket(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.readyState === 'open' && !socket.readableEnded && !socket.writableEnded) {
+    socket.resetAndDestroy();
+  } else {
+    socket.destroy();
   }
 }
 

@@ -22,6 +22,10 @@ export const KV_STORE_ENV = {
   maxEntries: 'KV_MAX_ENTRIES',
   /** Positive integer: turns on the Redis store's near cache with this bound (default off). */
   nearCacheMaxEntries: 'KV_NEAR_CACHE_MAX_ENTRIES',
+  /** Bytes of values the near cache holds at most (default unbounded); needs the variable above. */
+  nearCacheMaxBytes: 'KV_NEAR_CACHE_MAX_BYTES',
+  /** Seconds a near-cache copy is served at most (default 30); needs `KV_NEAR_CACHE_MAX_ENTRIES`. */
+  nearCacheMaxAge: 'KV_NEAR_CACHE_MAX_AGE',
 } as const;
 
 /**
@@ -58,6 +62,8 @@ const REDIS_ONLY = [
   KV_STORE_ENV.redisTimeout,
   KV_STORE_ENV.keyPrefix,
   KV_STORE_ENV.nearCacheMaxEntries,
+  KV_STORE_ENV.nearCacheMaxBytes,
+  KV_STORE_ENV.nearCacheMaxAge,
 ];
 const MEMORY_ONLY = [KV_STORE_ENV.maxEntries];
 
@@ -74,8 +80,11 @@ const MEMORY_ONLY = [KV_STORE_ENV.maxEntries];
  * | `KV_SERIALIZER` | `json` (default), `rich` or `pickle` (alias of `rich`) | both |
  * | `KV_MAX_ENTRIES` | positive integer, LRU bound (default unbounded) | memory |
  * | `KV_NEAR_CACHE_MAX_ENTRIES` | positive integer: turns the near cache on with this bound (default off) | redis |
+ * | `KV_NEAR_CACHE_MAX_BYTES` | positive integer: bytes of values the near cache holds (default unbounded) | redis |
+ * | `KV_NEAR_CACHE_MAX_AGE` | seconds > 0 a near-cache copy is served at most (default 30) | redis |
  *
- * A malformed value, or a variable of the other backend than `KV_STORE_TYPE`, throws
+ * The last two need `KV_NEAR_CACHE_MAX_ENTRIES`, which turns the near cache on. A malformed value,
+ * a near-cache bound without it, or a variable of the other backend than `KV_STORE_TYPE`, throws
  * `InvalidOptionsError` naming the variable and the accepted values (never echoing a URL, which
  * may hold a password). `kvStoreOptionsFromEnv()` reads `process.env`;
  * `kvStoreOptionsFromEnv(configService)` reads through `@nestjs/config`.
@@ -105,13 +114,28 @@ export function kvStoreOptionsFromEnv(env: KvStoreEnvSource = process.env): KvSt
     );
   }
   const nearCacheMaxEntries = readPositiveInteger(read, KV_STORE_ENV.nearCacheMaxEntries);
+  const nearCacheBounds = withoutUndefined({
+    maxBytes: readPositiveInteger(read, KV_STORE_ENV.nearCacheMaxBytes),
+    maxAge: readSeconds(read, KV_STORE_ENV.nearCacheMaxAge),
+  });
+  if (nearCacheMaxEntries === undefined && Object.keys(nearCacheBounds).length > 0) {
+    const set = [KV_STORE_ENV.nearCacheMaxBytes, KV_STORE_ENV.nearCacheMaxAge].filter(
+      (name) => read(name) !== undefined,
+    );
+    throw new InvalidOptionsError(
+      `Environment variable ${set.join(', ')} needs ${KV_STORE_ENV.nearCacheMaxEntries}, which turns the near cache on`,
+    );
+  }
   return withoutUndefined({
     type,
     ...common,
     url,
     timeout: readSeconds(read, KV_STORE_ENV.redisTimeout),
     keyPrefix: read(KV_STORE_ENV.keyPrefix),
-    nearCache: nearCacheMaxEntries === undefined ? undefined : { maxEntries: nearCacheMaxEntries },
+    nearCache:
+      nearCacheMaxEntries === undefined
+        ? undefined
+        : { maxEntries: nearCacheMaxEntries, ...nearCacheBounds },
   });
 }
 

@@ -11,10 +11,29 @@ import { assertKnownOptions } from '../../core/validation.js';
  */
 export type NearCacheTrackingMode = 'default' | 'broadcast';
 
+/**
+ * Default `maxAge`, in seconds: the longest a copy is served for a change Redis does not report
+ * (SWAPDB). A hot key costs one more read per `maxAge`, so this keeps hit ratios of keys read
+ * every few seconds or more often within a few percent of unbounded (see docs/near-cache.md).
+ */
+export const DEFAULT_NEAR_CACHE_MAX_AGE_SECONDS = 30;
+
 /** Options of the Redis store's in-process near cache (`nearCache`); off when omitted. */
 export interface NearCacheOptions {
   /** Most entries held in process (a positive integer); the least recently read go first. */
   maxEntries: number;
+  /**
+   * Most bytes of values held in process (a positive integer; default unbounded), counted as
+   * each value's size in Redis plus its key's length; the least recently read go first, and a
+   * value larger than the bound is not held.
+   */
+  maxBytes?: number;
+  /**
+   * Seconds a copy may be served after it was read from Redis (a positive number; default
+   * {@link DEFAULT_NEAR_CACHE_MAX_AGE_SECONDS}), whatever Redis reports: the bound for changes it
+   * does not report, such as SWAPDB. A key's own TTL still ends the copy earlier.
+   */
+  maxAge?: number;
   /** Tracking mode (default `'default'`); see `docs/near-cache.md` for the measured choice. */
   mode?: NearCacheTrackingMode;
 }
@@ -23,6 +42,10 @@ export interface NearCacheOptions {
 export interface ResolvedNearCacheConfig {
   /** Most entries held in process. */
   maxEntries: number;
+  /** Most bytes of values held (Infinity: unbounded). */
+  maxBytes: number;
+  /** How long a copy may be served after its read was sent, in milliseconds. */
+  maxAgeMs: number;
   /** Tracking mode. */
   mode: NearCacheTrackingMode;
 }
@@ -40,11 +63,34 @@ export function resolveNearCacheOptions(value: unknown): ResolvedNearCacheConfig
       `nearCache must be an object { maxEntries }; got ${describeValue(value)}`,
     );
   }
-  assertKnownOptions(value, ['maxEntries', 'mode'], 'nearCache options', InvalidOptionsError);
-  const { maxEntries, mode = 'default' } = value as { maxEntries?: unknown; mode?: unknown };
+  assertKnownOptions(
+    value,
+    ['maxEntries', 'maxBytes', 'maxAge', 'mode'],
+    'nearCache options',
+    InvalidOptionsError,
+  );
+  const {
+    maxEntries,
+    maxBytes,
+    maxAge = DEFAULT_NEAR_CACHE_MAX_AGE_SECONDS,
+    mode = 'default',
+  } = value as { maxEntries?: unknown; maxBytes?: unknown; maxAge?: unknown; mode?: unknown };
   if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     throw new InvalidOptionsError(
       `nearCache.maxEntries must be a positive integer; got ${describeValue(maxEntries)}`,
+    );
+  }
+  if (
+    maxBytes !== undefined &&
+    (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 1)
+  ) {
+    throw new InvalidOptionsError(
+      `nearCache.maxBytes must be a positive integer (bytes); got ${describeValue(maxBytes)}`,
+    );
+  }
+  if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0) {
+    throw new InvalidOptionsError(
+      `nearCache.maxAge must be a positive number of seconds; got ${describeValue(maxAge)}`,
     );
   }
   if (!(MODES as readonly unknown[]).includes(mode)) {
@@ -52,5 +98,10 @@ export function resolveNearCacheOptions(value: unknown): ResolvedNearCacheConfig
       `nearCache.mode must be 'default' or 'broadcast'; got ${describeValue(mode)}`,
     );
   }
-  return { maxEntries, mode: mode as NearCacheTrackingMode };
+  return {
+    maxEntries,
+    maxBytes: maxBytes ?? Number.POSITIVE_INFINITY,
+    maxAgeMs: maxAge * 1000,
+    mode: mode as NearCacheTrackingMode,
+  };
 }

@@ -32,6 +32,12 @@ export interface NearCacheStats {
   entries: number;
   /** The `maxEntries` bound. */
   maxEntries: number;
+  /** Bytes of the values held now, as counted against `maxBytes` (value size in Redis + key length). */
+  bytes: number;
+  /** The `maxBytes` bound, or null when there is none. */
+  maxBytes: number | null;
+  /** The `maxAge` bound, in seconds. */
+  maxAge: number;
   /** The tracking mode in use. */
   mode: ResolvedNearCacheConfig['mode'];
   /** Whether tracking is established now; while false every get goes to Redis. */
@@ -73,7 +79,7 @@ export class NearCache {
     /** What to hold for a value read from Redis (such as its text), or undefined: do not hold it. */
     private readonly keep: (key: string, raw: RawValue) => RawValue | undefined,
   ) {
-    this.entries = new NearEntries(config.maxEntries);
+    this.entries = new NearEntries(config.maxEntries, config.maxBytes);
   }
 
   /** The listener tracking links report to. */
@@ -176,9 +182,12 @@ export class NearCache {
       this.entries.release(claim);
       return;
     }
-    // Counting from before the request was sent, the local copy expires no later than Redis'.
-    const expiresAt = fetched.pttlMs === -1 ? 0 : sentAt + fetched.pttlMs;
-    this.entries.fill(claim, kept, expiresAt);
+    // Counting from before the request was sent, the local copy expires no later than Redis'
+    // and is served no longer than maxAge, whatever Redis reports.
+    const ageLimit = sentAt + this.config.maxAgeMs;
+    const expiresAt =
+      fetched.pttlMs === -1 ? ageLimit : Math.min(sentAt + fetched.pttlMs, ageLimit);
+    this.entries.fill(claim, kept, expiresAt, sizeOf(fetched.raw) + claim.key.length);
   }
 
   /** Drops `keys` for an own write (called when it is issued and again when it settles). */
@@ -197,6 +206,9 @@ export class NearCache {
       ...this.counters,
       entries: this.entries.countValues(),
       maxEntries: this.config.maxEntries,
+      bytes: this.entries.heldBytes,
+      maxBytes: Number.isFinite(this.config.maxBytes) ? this.config.maxBytes : null,
+      maxAge: this.config.maxAgeMs / 1000,
       mode: this.config.mode,
       active: this.active,
     };
@@ -239,4 +251,9 @@ export class NearCache {
   private announce(keys: readonly string[] | null): void {
     nearCacheInvalidated.publish({ store: this.store, keys } satisfies NearCacheInvalidatedMessage);
   }
+}
+
+/** The size of a value as read from Redis, in bytes. */
+function sizeOf(raw: RawValue): number {
+  return typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
 }

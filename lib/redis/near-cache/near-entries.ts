@@ -12,28 +12,43 @@ export class PendingFill {
   ) {}
 }
 
-/** A cached value: serialized bytes, and the `performance.now()` instant it expires at (0: never). */
+/**
+ * A cached value: what is held, the `performance.now()` instant it expires at (0: never), and
+ * its size as counted against `maxBytes`.
+ */
 interface CachedValue {
   raw: RawValue;
   expiresAt: number;
+  size: number;
 }
 
 /**
- * Serialized values and pending fills by user key, bounded by `maxEntries` with least recently
- * used eviction (a Map keeps insertion order; a hit moves its key to the end). Knows nothing of
- * Redis: the near cache decides when to read, fill and drop.
+ * Serialized values and pending fills by user key, bounded by `maxEntries` (values and claims)
+ * and `maxBytes` (sizes of values) with least recently used eviction (a Map keeps insertion
+ * order; a hit or a fill moves its key to the end). Knows nothing of Redis: the near cache
+ * decides when to read, fill and drop.
  */
 export class NearEntries {
   private readonly slots = new Map<string, CachedValue | PendingFill>();
+  private bytes = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    /** Bound on the sum of the held values' sizes (Infinity: none). */
+    private readonly maxBytes: number = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** The sum of the sizes of the values held (expired values not yet dropped included). */
+  get heldBytes(): number {
+    return this.bytes;
+  }
 
   /** The live value of `key`, or undefined (an expired value is dropped on the way). */
   hit(key: string): RawValue | undefined {
     const slot = this.slots.get(key);
     if (slot === undefined || slot instanceof PendingFill) return undefined;
     if (slot.expiresAt !== 0 && performance.now() >= slot.expiresAt) {
-      this.slots.delete(key);
+      this.delete(key);
       return undefined;
     }
     this.slots.delete(key);
@@ -49,15 +64,28 @@ export class NearEntries {
     const slot = this.slots.get(key);
     if (slot instanceof PendingFill) return slot;
     const fill = new PendingFill(key);
-    if (slot !== undefined) this.slots.delete(key);
+    if (slot !== undefined) this.delete(key);
     this.insert(key, fill);
     return fill;
   }
 
-  /** Stores `raw` if `fill` still stands; `expiresAt` as in `performance.now()` (0: never). */
-  fill(fill: PendingFill, raw: RawValue, expiresAt: number): boolean {
+  /**
+   * Stores `raw` of `size` bytes if `fill` still stands, evicting the least recently used values
+   * until the held bytes fit `maxBytes` (a value larger than the bound is not stored);
+   * `expiresAt` as in `performance.now()` (0: never).
+   */
+  fill(fill: PendingFill, raw: RawValue, expiresAt: number, size = 0): boolean {
     if (this.slots.get(fill.key) !== fill) return false;
-    this.slots.set(fill.key, { raw, expiresAt });
+    this.slots.delete(fill.key);
+    if (size > this.maxBytes) return false;
+    this.slots.set(fill.key, { raw, expiresAt, size });
+    this.bytes += size;
+    if (this.bytes > this.maxBytes) {
+      for (const [key, slot] of this.slots) {
+        if (this.bytes <= this.maxBytes) break;
+        if (!(slot instanceof PendingFill)) this.delete(key);
+      }
+    }
     return true;
   }
 
@@ -68,12 +96,16 @@ export class NearEntries {
 
   /** Drops the value or claim of `key`; true when there was one. */
   delete(key: string): boolean {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return false;
+    if (!(slot instanceof PendingFill)) this.bytes -= slot.size;
     return this.slots.delete(key);
   }
 
   /** Drops everything, claims included. */
   clear(): void {
     this.slots.clear();
+    this.bytes = 0;
   }
 
   /** Values held now (claims and expired values not yet dropped excluded). */
@@ -91,7 +123,7 @@ export class NearEntries {
   private insert(key: string, slot: CachedValue | PendingFill): void {
     if (this.slots.size >= this.maxEntries) {
       const oldest = this.slots.keys().next();
-      if (!oldest.done) this.slots.delete(oldest.value);
+      if (!oldest.done) this.delete(oldest.value);
     }
     this.slots.set(key, slot);
   }

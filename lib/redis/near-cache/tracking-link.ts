@@ -3,13 +3,20 @@ import type { Redis } from 'ioredis';
 /** The channel Redis publishes RESP2 tracking invalidations on. */
 export const INVALIDATION_CHANNEL = '__redis__:invalidate';
 
-/** Pause before retrying to establish tracking after a failed attempt, in milliseconds. */
+/**
+ * Pause before a failed attempt is made again, in milliseconds: before a data connection whose
+ * tracking commands failed is asked again, and before a subscriber whose commands failed is
+ * reconnected (a refused command, such as a missing ACL permission, would otherwise loop at the
+ * reconnection backoff).
+ */
 const RETRY_DELAY_MS = 200;
 
 /**
- * How often an up link pings its subscriber, in milliseconds. A connection that stays open but
- * delivers nothing (a network partition without resets) would otherwise only be noticed when TCP
- * gives up; a ping that gets no answer within the store's `timeout` reconnects it, which flushes.
+ * How often the link checks itself, in milliseconds, whatever its state. An up link pings its
+ * subscriber: a connection that stays open but delivers nothing (a partition without resets)
+ * would otherwise only be noticed when TCP gives up; a ping that gets no answer within the
+ * store's `timeout` reconnects it, which flushes. A link that is not up while both connections
+ * are ready and no attempt is running starts one, so nothing can leave it down for good.
  */
 const HEALTH_CHECK_INTERVAL_MS = 1000;
 
@@ -26,23 +33,40 @@ export interface TrackingLinkListener {
   up(): void;
 }
 
+/** Where the link stands. */
+type LinkState = 'down' | 'establishing' | 'up';
+
+/** The subscription of one subscriber connection (one `epoch`): resolves its client id. */
+interface Subscription {
+  readonly epoch: number;
+  readonly id: Promise<string>;
+}
+
 /**
  * One data connection with tracking redirected to one subscriber connection on the same server
- * (`CLIENT TRACKING on REDIRECT <subscriber id>`, RESP2). Tracking belongs to a connection, so
- * whenever either connection closes the link goes down (the cache must be flushed: messages may
- * have been lost) and, once both are ready again, it subscribes, re-enables tracking on the data
- * connection and checks that the redirect target is its own subscriber before going up.
+ * (`CLIENT TRACKING on REDIRECT <subscriber id>`, RESP2), as one state machine: down,
+ * establishing, up. Every attempt to establish tracking has its own generation; any event that
+ * ends it (a connection closed, a command failed, a newer attempt) bumps the generation, and what
+ * an older attempt left behind (a reply, a timer) finds a newer generation and does nothing.
+ *
+ * An attempt subscribes the subscriber (once per subscriber connection), re-enables tracking on
+ * the data connection and checks that the redirect target is its own subscriber before going up.
+ * A subscriber command that fails or times out leaves that connection in a state not known here
+ * (a SUBSCRIBE answered after its timeout still switches ioredis to subscriber mode): the
+ * subscriber is reconnected afresh rather than asked again. The near cache is emptied whenever
+ * the link leaves `up` (a connection closed, tracking re-enabled), so tracking is always
+ * (re)enabled under an empty near cache, which serves nothing until the link is up again.
  */
 export class TrackingLink {
-  private subscriberId: string | undefined;
-  private isUpNow = false;
+  private state: LinkState = 'down';
   private closed = false;
-  /** Bumped when the subscriber closes: late results of older attempts are ignored. */
+  /** Bumped whenever an attempt or an up link ends: late results of older ones are ignored. */
+  private generation = 0;
+  /** Bumped when the subscriber closes: each of its connections subscribes once. */
   private subscriberEpoch = 0;
-  /** Bumped when the data connection closes. */
-  private dataEpoch = 0;
+  private subscription: Subscription | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly healthTimer: NodeJS.Timeout;
   private pinging = false;
   private readonly detach: Array<() => void> = [];
 
@@ -63,25 +87,32 @@ export class TrackingLink {
     // Without a listener ioredis reports every failed reconnection as unhandled; a failure
     // shows up as 'close' too, which is what matters here.
     this.listen(subscriber, 'error', ignore);
-    this.listen(subscriber, 'close', () => this.lost('subscriber'));
-    this.listen(subscriber, 'ready', () => void this.subscribe());
-    this.listen(data, 'close', () => this.lost('data'));
-    this.listen(data, 'ready', () => void this.track());
-    if (subscriber.status === 'ready') void this.subscribe();
+    this.listen(subscriber, 'close', () => {
+      this.subscriberEpoch++;
+      this.subscription = undefined;
+      this.lost();
+    });
+    this.listen(subscriber, 'ready', () => this.restart());
+    this.listen(data, 'close', () => this.lost());
+    this.listen(data, 'ready', () => this.restart());
+    this.healthTimer = setInterval(() => this.checkHealth(), HEALTH_CHECK_INTERVAL_MS);
+    this.healthTimer.unref();
     // A cluster creates node connections lazily: tracking must be on before the first read.
     if (data.status === 'wait') data.connect().catch(ignore);
+    this.restart();
   }
 
   /** Whether reads sent now are tracked and their invalidations reach this link. */
   get isUp(): boolean {
-    return this.isUpNow;
+    return this.state === 'up';
   }
 
   /** Stops listening and closes the subscriber; the data connection is left to its owner. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.isUpNow = false;
+    this.generation++;
+    this.state = 'down';
     clearTimeout(this.retryTimer);
     clearInterval(this.healthTimer);
     for (const off of this.detach) off();
@@ -93,73 +124,110 @@ export class TrackingLink {
     this.detach.push(() => emitter.off(event, handler));
   }
 
-  private lost(which: 'subscriber' | 'data'): void {
-    if (which === 'subscriber') {
-      this.subscriberEpoch++;
-      this.subscriberId = undefined;
-    } else {
-      this.dataEpoch++;
-    }
-    this.isUpNow = false;
-    clearInterval(this.healthTimer);
-    this.healthTimer = undefined;
+  /** A connection closed: messages may have been lost, the near cache is emptied. */
+  private lost(): void {
+    this.generation++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.state = 'down';
     this.listener.down();
   }
 
-  private async subscribe(): Promise<void> {
-    const epoch = this.subscriberEpoch;
-    try {
-      // CLIENT ID must come before SUBSCRIBE: a RESP2 subscriber accepts no other command.
-      const id = String(await this.subscriber.call('CLIENT', 'ID'));
-      await this.subscriber.subscribe(INVALIDATION_CHANNEL);
-      if (this.closed || epoch !== this.subscriberEpoch) return;
-      this.subscriberId = id;
-      await this.track();
-    } catch {
-      this.retryLater();
-    }
+  /** Ends whatever attempt or up link there is and starts a new attempt once both are ready. */
+  private restart(): void {
+    if (this.closed) return;
+    const wasUp = this.state === 'up';
+    const generation = ++this.generation;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.state = 'down';
+    // Tracking is about to be turned off and on again: writes in between are not reported.
+    if (wasUp) this.listener.down();
+    if (this.subscriber.status !== 'ready' || this.data.status !== 'ready') return;
+    this.state = 'establishing';
+    void this.establish(generation);
   }
 
-  private async track(): Promise<void> {
-    const id = this.subscriberId;
-    if (this.closed || id === undefined || this.data.status !== 'ready') return;
-    const epochs = [this.subscriberEpoch, this.dataEpoch];
-    const current = (): boolean =>
-      !this.closed && epochs[0] === this.subscriberEpoch && epochs[1] === this.dataEpoch;
+  private async establish(generation: number): Promise<void> {
+    const current = (): boolean => !this.closed && generation === this.generation;
+    let id: string;
+    try {
+      id = await this.subscribe().id;
+    } catch {
+      // subscribe() reconnects the subscriber; its 'ready' starts the next attempt.
+      if (current()) this.state = 'down';
+      return;
+    }
+    if (!current()) return;
+    let ours: boolean;
     try {
       // OFF first: the mode cannot change while tracking is on, and a reconnected subscriber
-      // has a new id to redirect to.
+      // has a new id to redirect to. Replies on the data connection stay in order, so an older
+      // attempt's late reply cannot be taken for this one's, and the last ON sent wins.
       await this.data.call('CLIENT', 'TRACKING', 'OFF');
       await this.data.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', id, ...this.modeArgs);
       // Client ids are per server: after a failover the two connections may briefly sit on
       // different servers, where the id names someone else (or no one).
       const clients = String(await this.data.call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
-      const ours = clients
+      ours = clients
         .split('\n')
         .some(
           (line) => line.startsWith(`id=${id} `) && line.includes(` name=${this.subscriberName} `),
         );
-      if (!current()) return;
-      if (!ours) {
-        // The data connection follows the primary; the subscriber must find it again.
-        this.subscriber.disconnect(true);
-        return;
-      }
-      this.isUpNow = true;
-      this.watchHealth();
-      this.listener.up();
     } catch {
-      if (current()) this.retryLater();
+      if (current()) this.retryLater(generation);
+      return;
     }
+    if (!current()) return;
+    if (!ours) {
+      // The data connection follows the primary; the subscriber must find it again.
+      this.state = 'down';
+      this.subscriber.disconnect(true);
+      return;
+    }
+    this.state = 'up';
+    this.listener.up();
   }
 
-  /** Pings the subscriber while the link is up; no answer in time: reconnect (and so flush). */
-  private watchHealth(): void {
-    clearInterval(this.healthTimer);
+  /**
+   * The subscription of the current subscriber connection, started on first use. When its
+   * CLIENT ID or SUBSCRIBE fails or times out, that connection is dropped and opened afresh.
+   */
+  private subscribe(): Subscription {
+    if (this.subscription?.epoch === this.subscriberEpoch) return this.subscription;
     const epoch = this.subscriberEpoch;
-    this.healthTimer = setInterval(() => {
+    const id = (async (): Promise<string> => {
+      // CLIENT ID must come before SUBSCRIBE: a RESP2 subscriber accepts no other command.
+      const id = String(await this.subscriber.call('CLIENT', 'ID'));
+      await this.subscriber.subscribe(INVALIDATION_CHANNEL);
+      return id;
+    })();
+    id.catch(() => {
+      const timer = setTimeout(() => {
+        if (!this.closed && epoch === this.subscriberEpoch) this.subscriber.disconnect(true);
+      }, RETRY_DELAY_MS);
+      timer.unref();
+    });
+    this.subscription = { epoch, id };
+    return this.subscription;
+  }
+
+  private retryLater(generation: number): void {
+    this.state = 'down';
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (generation === this.generation) this.restart();
+    }, RETRY_DELAY_MS);
+    this.retryTimer.unref();
+  }
+
+  private checkHealth(): void {
+    if (this.closed) return;
+    if (this.state === 'up') {
       if (this.pinging) return;
       this.pinging = true;
+      const epoch = this.subscriberEpoch;
       this.subscriber
         .ping()
         .catch(() => {
@@ -168,22 +236,18 @@ export class TrackingLink {
         .finally(() => {
           this.pinging = false;
         });
-    }, HEALTH_CHECK_INTERVAL_MS);
-    this.healthTimer.unref();
-  }
-
-  private retryLater(): void {
-    if (this.closed) return;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.subscriberId === undefined) {
-        if (this.subscriber.status === 'ready') void this.subscribe();
-      } else {
-        void this.track();
-      }
-    }, RETRY_DELAY_MS);
-    this.retryTimer.unref();
+      return;
+    }
+    // Down with both connections ready and nothing pending: no event is coming to start the
+    // next attempt, so start it here.
+    if (
+      this.state === 'down' &&
+      this.retryTimer === undefined &&
+      this.subscriber.status === 'ready' &&
+      this.data.status === 'ready'
+    ) {
+      this.restart();
+    }
   }
 }
 

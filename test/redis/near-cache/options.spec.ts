@@ -29,7 +29,24 @@ describe('nearCache option', () => {
     ],
     [
       { maxEntries: 10, ttl: 5 },
-      'nearCache options has an unknown option "ttl"; valid options are maxEntries, mode',
+      'nearCache options has an unknown option "ttl"; valid options are maxEntries, maxBytes, maxAge, mode',
+    ],
+    [
+      { maxEntries: 10, maxBytes: 0 },
+      'nearCache.maxBytes must be a positive integer (bytes); got 0',
+    ],
+    [
+      { maxEntries: 10, maxBytes: '1mb' },
+      'nearCache.maxBytes must be a positive integer (bytes); got "1mb"',
+    ],
+    [{ maxEntries: 10, maxAge: 0 }, 'nearCache.maxAge must be a positive number of seconds; got 0'],
+    [
+      { maxEntries: 10, maxAge: Number.POSITIVE_INFINITY },
+      'nearCache.maxAge must be a positive number of seconds; got Infinity',
+    ],
+    [
+      { maxEntries: 10, maxAge: '30' },
+      'nearCache.maxAge must be a positive number of seconds; got "30"',
     ],
   ])(
     'rejects nearCache %p with a typed error naming the option, before connecting',
@@ -54,6 +71,55 @@ describe('nearCache option', () => {
     expect(() => kvStoreOptionsFromEnv({ KV_NEAR_CACHE_MAX_ENTRIES: '10' })).toThrow(
       'Environment variable KV_NEAR_CACHE_MAX_ENTRIES does not apply to KV_STORE_TYPE=memory',
     );
+  });
+
+  it('reads maxBytes and maxAge from KV_NEAR_CACHE_MAX_BYTES and KV_NEAR_CACHE_MAX_AGE', () => {
+    expect(
+      kvStoreOptionsFromEnv({
+        KV_STORE_TYPE: 'redis',
+        KV_NEAR_CACHE_MAX_ENTRIES: '5000',
+        KV_NEAR_CACHE_MAX_BYTES: '67108864',
+        KV_NEAR_CACHE_MAX_AGE: '2.5',
+      }),
+    ).toEqual({
+      type: 'redis',
+      nearCache: { maxEntries: 5000, maxBytes: 67_108_864, maxAge: 2.5 },
+    });
+    expect(() =>
+      kvStoreOptionsFromEnv({ KV_STORE_TYPE: 'redis', KV_NEAR_CACHE_MAX_AGE: '10' }),
+    ).toThrow(
+      'Environment variable KV_NEAR_CACHE_MAX_AGE needs KV_NEAR_CACHE_MAX_ENTRIES, which turns the near cache on',
+    );
+    expect(() =>
+      kvStoreOptionsFromEnv({
+        KV_STORE_TYPE: 'redis',
+        KV_NEAR_CACHE_MAX_ENTRIES: '10',
+        KV_NEAR_CACHE_MAX_BYTES: '1.5',
+      }),
+    ).toThrow(
+      'Environment variable KV_NEAR_CACHE_MAX_BYTES must be a positive integer such as 10000; got "1.5"',
+    );
+    expect(() => kvStoreOptionsFromEnv({ KV_NEAR_CACHE_MAX_AGE: '10' })).toThrow(
+      'Environment variable KV_NEAR_CACHE_MAX_AGE does not apply to KV_STORE_TYPE=memory',
+    );
+  });
+
+  it('reports its bounds in getStats, maxAge 30 s by default', async () => {
+    const server = await startRedis();
+    const store = new RedisStore({
+      host: LOOPBACK,
+      port: server.port,
+      keyPrefix: uniquePrefix('ncopt'),
+      nearCache: { maxEntries: 10 },
+    });
+    try {
+      await store.connect();
+      const stats = await nearStats(store);
+      expect(stats).toMatchObject({ maxEntries: 10, maxBytes: null, maxAge: 30, bytes: 0 });
+    } finally {
+      await store.close();
+      await server.stop();
+    }
   });
 });
 

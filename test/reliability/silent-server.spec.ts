@@ -1,4 +1,5 @@
 import { KvStoreError, RedisStore } from '../../lib/index.js';
+import { FaultProxy } from '../support/fault-proxy.js';
 import { killHard } from '../support/redis-faults.js';
 import { Redis } from 'ioredis';
 import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
@@ -86,7 +87,9 @@ describe('a server that stops answering (paused with SIGSTOP)', () => {
 
 describe('a server killed while writes are in flight', () => {
   /** Every way a kill can meet the store's calls: before they are written, during, after. */
-  const timings: Array<[string, (server: RedisProcess, issue: () => void) => Promise<void>]> = [
+  const timings: Array<
+    [string, (server: RedisProcess, issue: () => void, proxy: FaultProxy) => Promise<void>]
+  > = [
     [
       'calls issued in the same tick as the kill',
       async (server, issue) => {
@@ -96,7 +99,11 @@ describe('a server killed while writes are in flight', () => {
     ],
     [
       'calls in flight when it is killed',
-      async (server, issue) => {
+      async (server, issue, proxy) => {
+        // The calls reach the server, but its replies are held until it is dead: on a loaded
+        // machine the test process could otherwise be descheduled between sending and killing,
+        // and the server answer everything first.
+        for (const connection of proxy.connections) connection.hold('toClient', 60_000);
         issue();
         await killHard(server);
       },
@@ -162,21 +169,27 @@ describe('a server killed while writes are in flight', () => {
     async (_timing, kill) => {
       const server = await startRedis();
       servers.push(server);
-      const store = open(server);
+      const proxy = await FaultProxy.start(server.port);
+      const store = open({ ...server, port: proxy.port });
       await store.put('warm', 1);
       const entries = Array.from({ length: 5000 }, (_, i) => [`bulk:${i}`, { i }] as const);
       let calls: Array<Promise<unknown>> = [];
-      await kill(server, () => {
-        calls = [
-          settle(store.putMany(entries)),
-          settle(store.putMany(entries.slice(0, 100))),
-          settle(store.put('single', 1)),
-          settle(store.get('warm')),
-          settle(store.rangeGet('bulk:')),
-        ];
-      });
+      await kill(
+        server,
+        () => {
+          calls = [
+            settle(store.putMany(entries)),
+            settle(store.putMany(entries.slice(0, 100))),
+            settle(store.put('single', 1)),
+            settle(store.get('warm')),
+            settle(store.rangeGet('bulk:')),
+          ];
+        },
+        proxy,
+      );
       const outcomes = await Promise.all(calls);
       await store.close();
+      await proxy.close();
       // A small call can be answered before the kill lands (writes got faster): it succeeded,
       // which is fine. The 5,000-entry putMany cannot be, and every call that failed must fail
       // in the library's words.
@@ -185,7 +198,7 @@ describe('a server killed while writes are in flight', () => {
       for (const error of errors) {
         expect(error).toBeInstanceOf(KvStoreError);
         expect(['CONNECTION', 'TIMEOUT']).toContain((error as KvStoreError).code);
-        expect((error as Error).message).toContain(`${LOOPBACK}:${server.port}`);
+        expect((error as Error).message).toContain(`${LOOPBACK}:${proxy.port}`);
         expect((error as Error).message).not.toMatch(IOREDIS_INTERNALS);
       }
     },

@@ -228,6 +228,7 @@ export class FaultProxy extends EventEmitter {
   private nextId = 1;
   private refusing = false;
   private stallingAll = false;
+  private listenPort: number | undefined;
 
   private constructor(
     private readonly listener: Server,
@@ -246,12 +247,14 @@ export class FaultProxy extends EventEmitter {
       listener.once('error', reject);
       listener.listen(0, LOOPBACK, () => resolve());
     });
+    void proxy.port;
     return proxy;
   }
 
-  /** The port clients connect to. */
+  /** The port clients connect to (still known after `close()`). */
   get port(): number {
-    return (this.listener.address() as AddressInfo).port;
+    this.listenPort ??= (this.listener.address() as AddressInfo).port;
+    return this.listenPort;
   }
 
   /** Open connections in accept order. */

@@ -14,7 +14,7 @@ import { nearCacheForm, ownWrite } from './near-cache/own-writes.js';
 import { readPerShard } from './read-per-shard.js';
 import { ScriptedWrites } from './scripted-writes.js';
 import { storeBatchSender } from './store-batch-sender.js';
-import { SlotMoves } from './slot-moves.js';
+import { readEachWhileSlotMoves, SlotMoves } from './slot-moves.js';
 import { WriteScripts } from './write-scripts.js';
 import { createRedisClient, type PruneFlag, type RedisClient } from './redis-connection.js';
 import { pruneFlagFor, sweepShardStep, transactionsFor } from './migration-safe-index.js';
@@ -69,8 +69,6 @@ export class RedisStore extends KvStore implements LeaseCapable {
   private readonly multiStep = new Set<Promise<unknown>>();
   /** Set with the `durability` option: confirms each write with WAIT. */
   private readonly durableWrites: DurableWrites | undefined;
-  /** Sends multi-key commands again while Redis Cluster refuses them for a slot move. */
-  private readonly slotMoves: SlotMoves;
   private readonly leases: RedisLeases;
   private readonly writes: RedisWrites;
   private readonly rangeContext: RangeContext;
@@ -109,7 +107,6 @@ export class RedisStore extends KvStore implements LeaseCapable {
       );
     const scriptedWrites = transactionsFor(this.topology) ? new ScriptedWrites() : undefined;
     const slotMoves = new SlotMoves(this.config.timeoutMs, this.topology === 'cluster');
-    this.slotMoves = slotMoves;
     this.batcher = new CommandBatcher(
       storeBatchSender({
         client: this.client,
@@ -221,13 +218,16 @@ export class RedisStore extends KvStore implements LeaseCapable {
     if (this.near) {
       return this.near.readMany(keys, (missing) =>
         readPerShard(this.layout, missing, (names) =>
-          this.guard(this.slotMoves.send(() => fetchTimedMany(this.direct(), names))),
+          this.guard(readEachWhileSlotMoves(names, (some) => fetchTimedMany(this.direct(), some))),
         ),
       );
     }
     return readPerShard(this.layout, keys, (names) =>
       this.guard<Array<RawValue | null>>(
-        this.slotMoves.send(() => readMany(this.direct(), names) as Promise<Array<Buffer | null>>),
+        readEachWhileSlotMoves(
+          names,
+          (some) => readMany(this.direct(), some) as Promise<Array<Buffer | null>>,
+        ),
       ),
     );
   }

@@ -52,3 +52,23 @@ export class SlotMoves {
     }
   }
 }
+
+/**
+ * `read(names)` (a multi-key read of one shard), or, when Redis Cluster refuses it because the
+ * shard's slot is moving and the keys are split between the nodes or missing on both, one read
+ * per key, which the client routes by itself (following ASK to the node that has the key). A read
+ * changes nothing, so it need not wait for the move to end; the keys are then read one by one
+ * rather than at one instant.
+ */
+export async function readEachWhileSlotMoves<T>(
+  names: readonly string[],
+  read: (names: string[]) => Promise<T[]>,
+): Promise<T[]> {
+  try {
+    return await read([...names]);
+  } catch (error) {
+    if (names.length < 2 || !isSlotMoveRefusal(error)) throw error;
+  }
+  const values = await Promise.all(names.map((name) => read([name])));
+  return values.map((one) => one[0] as T);
+}

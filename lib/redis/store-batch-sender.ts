@@ -8,7 +8,7 @@ import { readMany } from './read-many.js';
 import type { RedisClient } from './redis-connection.js';
 import type { RedisTopology } from './resolve-redis-options.js';
 import type { ScriptedWrites } from './scripted-writes.js';
-import type { SlotMoves } from './slot-moves.js';
+import { readEachWhileSlotMoves, type SlotMoves } from './slot-moves.js';
 
 /** What the store's batched gets and puts need of it. */
 export interface BatchSenderContext {
@@ -21,7 +21,7 @@ export interface BatchSenderContext {
   durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T>;
   /** Script calls that write, in flight; undefined on a cluster, where every write is a script. */
   readonly scriptedWrites: ScriptedWrites | undefined;
-  /** Sends a multi-key command again while Redis Cluster refuses it, unrun, for a slot move. */
+  /** Sends a write again while Redis Cluster refuses it, unrun, for a slot move. */
   readonly slotMoves: SlotMoves;
 }
 
@@ -37,9 +37,12 @@ export function storeBatchSender(store: BatchSenderContext): BatchSender<RawValu
     getMany: (n, members) => {
       const { dataPrefix } = shard(n);
       const names = members.map((member) => dataPrefix + member);
-      if (timedReads) return slotMoves.send(() => fetchTimedMany(client, names));
+      if (timedReads) return readEachWhileSlotMoves(names, (some) => fetchTimedMany(client, some));
       // Foreign-type markers travel as values; decode() turns them into the error.
-      return slotMoves.send(() => readMany(client, names) as Promise<Array<Buffer | null>>);
+      return readEachWhileSlotMoves(
+        names,
+        (some) => readMany(client, some) as Promise<Array<Buffer | null>>,
+      );
     },
     put: (n, member, value, ttlMs) =>
       store.durable(

@@ -3,7 +3,13 @@ import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { ConnectionError, RedisStore, SlotMigratingError } from '../../lib/index.js';
 import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
-import { ManualSlotMove, masters, ownerOf, tryAgainCount } from '../support/cluster-slots.js';
+import {
+  ManualSlotMove,
+  masters,
+  ownerOf,
+  tryAgainCount,
+  waitForAgreement,
+} from '../support/cluster-slots.js';
 import { startInstances, type Instance } from '../nest/multi-instance/instances.js';
 import { outcomeOf } from '../support/redis-faults.js';
 import {
@@ -26,6 +32,8 @@ let seedPort: number;
 beforeAll(async () => {
   cluster = await startCluster();
   seedPort = (cluster.nodes[0] as { port: number }).port;
+  // cluster_state:ok on each node does not mean they all know every node's slots yet.
+  await waitForAgreement(seedPort);
 }, 90_000);
 
 afterAll(async () => {
@@ -242,6 +250,8 @@ describe('Redis Cluster: redis-cli --cluster reshard under putMany and deleteMan
         const read = () => Promise.all(keys.map((key) => raw.get(dataPrefix + key)));
         let version = 0;
         while (running) {
+          // A call that settles without I/O must not starve the reshard's exit event.
+          await new Promise((resolve) => setImmediate(resolve));
           version++;
           const before = await read();
           const put = await settle(store.putMany(keys.map((key) => [key, version])));
@@ -280,6 +290,7 @@ describe('Redis Cluster: redis-cli --cluster reshard under putMany and deleteMan
       const loner = async (): Promise<void> => {
         const [key] = keysOfShard(layout, shard, 'lone', 1) as [string];
         for (let i = 0; running; i++) {
+          await new Promise((resolve) => setImmediate(resolve));
           const put = await settle(store.put(key, i));
           counts.puts++;
           if (!put.ok) {

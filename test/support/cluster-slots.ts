@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { LOOPBACK, redisCli } from './redis-harness.js';
+import { LOOPBACK, redisCli, waitUntil } from './redis-harness.js';
+
+const run = promisify(execFile);
 
 /** A cluster master as `CLUSTER NODES` lists it. */
 export interface Master {
@@ -57,8 +61,14 @@ export class ManualSlotMove {
     const source = await ownerOf(seedPort, slot);
     const all = await masters(seedPort);
     const target = all.find((m) => m.id !== source.id) as Master;
-    await redisCli(target.port, 'cluster', 'setslot', String(slot), 'importing', source.id);
-    await redisCli(source.port, 'cluster', 'setslot', String(slot), 'migrating', target.id);
+    for (const [node, state, other] of [
+      [target, 'importing', source],
+      [source, 'migrating', target],
+    ] as const) {
+      const reply = await redisCli(node.port, 'cluster', 'setslot', String(slot), state, other.id);
+      if (!reply.includes('OK'))
+        throw new Error(`CLUSTER SETSLOT ${state} on ${node.port}: ${reply}`);
+    }
     return new ManualSlotMove(
       slot,
       source,
@@ -127,4 +137,16 @@ export class ManualSlotMove {
 export async function tryAgainCount(port: number): Promise<number> {
   const info = await redisCli(port, 'info', 'errorstats');
   return Number(/errorstat_TRYAGAIN:count=(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** Waits until every node of the cluster agrees on its nodes and slots (`redis-cli --cluster check`). */
+export async function waitForAgreement(port: number): Promise<void> {
+  await waitUntil(
+    async () => {
+      const { stdout } = await run('redis-cli', ['--cluster', 'check', `${LOOPBACK}:${port}`]);
+      return stdout.includes('[OK] All nodes agree') && stdout.includes('[OK] All 16384 slots');
+    },
+    30_000,
+    'the cluster nodes to agree on the slot map',
+  );
 }

@@ -8,7 +8,8 @@ export type KvStoreErrorCode =
   | 'STORE_CLOSED'
   | 'CONNECTION'
   | 'TIMEOUT'
-  | 'COMMAND';
+  | 'COMMAND'
+  | 'SLOT_MIGRATING';
 
 /** Base class of every error this library throws; `code` is stable across releases. */
 export class KvStoreError extends Error {
@@ -98,6 +99,17 @@ export class TimeoutError extends KvStoreError {
 export class CommandError extends KvStoreError {
   constructor(message: string, cause?: unknown) {
     super('COMMAND', message, { cause });
+  }
+}
+
+/**
+ * Redis Cluster kept refusing a command for the whole of the store's `timeout` (seconds) because
+ * the hash slot of its keys was moving between nodes (`TRYAGAIN`, `ASK`, `MOVED`); the command did
+ * not run, so nothing was written and it is safe to send again once the move is over.
+ */
+export class SlotMigratingError extends KvStoreError {
+  constructor(message: string, cause?: unknown) {
+    super('SLOT_MIGRATING', message, { cause });
   }
 }
 

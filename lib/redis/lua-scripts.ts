@@ -67,33 +67,35 @@ return 1
 `;
 
 /**
- * KEYS: index. ARGV: data prefix, then member, value, ttl ms (0: none) for each entry: a
- * putMany, or the concurrent puts of one tick folded into one call (on a cluster; elsewhere they
- * run as a MULTI/EXEC transaction, see indexed-puts.ts). Data keys are derived from the members
- * rather than declared, so that the command's first key is the index and a cluster client routes
- * it by the shard's hash tag. Entries without a TTL go out as one MSET per run (in order, so the
+ * KEYS: index, then the data key of each entry. ARGV: byte length of the data prefix, then value,
+ * ttl ms (0: none) for each entry: a putMany, or the concurrent puts of one tick folded into one
+ * call (on a cluster; elsewhere they run as a MULTI/EXEC transaction, see indexed-puts.ts). Every
+ * data key is declared, so while Redis Cluster migrates the shard's slot it checks them all before
+ * running the script: it runs on the node that holds every one of them and the index, or is
+ * refused (TRYAGAIN, ASK) before writing anything (see migration-safe-index.ts). Each member is
+ * its data key less the prefix. Entries without a TTL go out as one MSET per run (in order, so the
  * last put of a key wins): every redis.call hands its arguments from Lua back to Redis, and for
  * 500 entries without a TTL this cut the server's instructions per entry by 18% (callgrind).
  * Returns how many entries it stored.
  */
 const PUT_BATCH = `
-local prefix = ARGV[1]
+local from = tonumber(ARGV[1]) + 1
 local run, scored = {}, {}
 local n, m = 0, 0
-for i = 2, #ARGV, 3 do
-  local name = prefix .. ARGV[i]
-  local ttl = tonumber(ARGV[i + 2])
+for k = 2, #KEYS do
+  local name = KEYS[k]
+  local ttl = tonumber(ARGV[2 * k - 1])
   if ttl > 0 then
     if n > 0 then redis.call('MSET', unpack(run, 1, n)); n = 0 end
-    redis.call('SET', name, ARGV[i + 1], 'PX', ttl)
+    redis.call('SET', name, ARGV[2 * k - 2], 'PX', ttl)
   else
     run[n + 1] = name
-    run[n + 2] = ARGV[i + 1]
+    run[n + 2] = ARGV[2 * k - 2]
     n = n + 2
     if n >= ${CHUNK} then redis.call('MSET', unpack(run, 1, n)); n = 0 end
   end
   scored[m + 1] = 0
-  scored[m + 2] = ARGV[i]
+  scored[m + 2] = string.sub(name, from)
   m = m + 2
 end
 if n > 0 then redis.call('MSET', unpack(run, 1, n)) end
@@ -110,15 +112,20 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return removed
 `;
 
-/** KEYS: index. ARGV: data prefix, member1..memberN. Returns how many data keys existed. */
+/**
+ * KEYS: index, then the data key of each member (no key twice: a second DEL of a key would find it
+ * gone, which on a node mid-migration is a key "not local" and fails the script halfway). ARGV:
+ * byte length of the data prefix. The data keys are declared for the reason PUT_BATCH gives.
+ * Returns how many data keys existed.
+ */
 const DELETE_MANY = `
 ${ZREM_LIST}
-local prefix = ARGV[1]
+local from = tonumber(ARGV[1]) + 1
 local members = {}
 local removed = 0
-for i = 2, #ARGV do
-  removed = removed + redis.call('DEL', prefix .. ARGV[i])
-  members[#members + 1] = ARGV[i]
+for k = 2, #KEYS do
+  removed = removed + redis.call('DEL', KEYS[k])
+  members[k - 1] = string.sub(KEYS[k], from)
 end
 zrem_list(KEYS[1], members)
 return removed
@@ -338,9 +345,9 @@ export interface ScriptDefinition {
 export const SCRIPTS = {
   kvPut: { lua: PUT, numberOfKeys: 2 },
   kvPutIfAbsent: { lua: PUT_IF_ABSENT, numberOfKeys: 2 },
-  kvPutBatch: { lua: PUT_BATCH, numberOfKeys: 1 },
+  kvPutBatch: { lua: PUT_BATCH },
   kvDelete: { lua: DELETE, numberOfKeys: 2 },
-  kvDeleteMany: { lua: DELETE_MANY, numberOfKeys: 1 },
+  kvDeleteMany: { lua: DELETE_MANY },
   kvIncrement: { lua: INCREMENT, numberOfKeys: 2 },
   kvRange: { lua: RANGE, numberOfKeys: 1 },
   kvTypes: { lua: TYPES },

@@ -34,16 +34,26 @@ export interface ScriptCommands extends LeaseScriptCommands {
     value: RawValue,
     ttlMs: number,
   ): Promise<number>;
-  /** Stores [member, value, ttl ms] triples under `prefix` and indexes them; resolves how many. */
+  /**
+   * Stores each data key of `keys` (after the index, the first) with its value and ttl ms (0:
+   * none) from `args` (after the data prefix's byte length) and indexes it; resolves how many.
+   */
   kvPutBatch(
-    index: Buffer,
-    prefix: string,
-    triples: ReadonlyArray<RawValue | number>,
+    numberOfKeys: number,
+    keys: ReadonlyArray<string | Buffer>,
+    args: ReadonlyArray<RawValue | number>,
+  ): Promise<number>;
+  /**
+   * Deletes each data key of `keys` (after the index, the first) and its index entry; resolves
+   * how many existed.
+   */
+  kvDeleteMany(
+    numberOfKeys: number,
+    keys: ReadonlyArray<string | Buffer>,
+    prefixBytes: number,
   ): Promise<number>;
   /** Deletes data and its index entry; resolves 1 when data existed. */
   kvDelete(data: string, index: Buffer, member: string): Promise<number>;
-  /** Deletes prefix + each member and the index entries; resolves how many existed. */
-  kvDeleteMany(index: Buffer, prefix: string, members: readonly string[]): Promise<number>;
   /** INCRBYFLOAT, TTL handling (ms; -1 persist, 0 keep) and indexing; resolves the new decimal text. */
   kvIncrement(
     data: string,
@@ -155,6 +165,10 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
       clusterRetryStrategy: (attempt) => reconnectDelay(attempt, config.timeoutMs),
       slotsRefreshTimeout: Math.min(config.timeoutMs, SLOTS_REFRESH_TIMEOUT_MS),
       slotsRefreshInterval: SLOTS_REFRESH_INTERVAL_MS,
+      // TRYAGAIN (keys of a migrating slot split between two nodes) goes back to the store at
+      // once: slot-moves.ts sends the command again at its own pace, within the store's timeout,
+      // while ioredis' own retries, 100 ms apart, ran into the command deadline.
+      retryDelayOnTryAgain: 0,
       redisOptions: connection,
     };
     const cluster = new Cluster(config.addresses, options) as RedisClient;

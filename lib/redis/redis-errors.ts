@@ -3,9 +3,12 @@ import {
   ConnectionError,
   KvStoreError,
   NotANumberError,
+  quoteKey,
+  SlotMigratingError,
   TimeoutError,
 } from '../core/errors.js';
 import { NOT_A_NUMBER_MARKER, OVERFLOW_MARKER } from './lua-scripts.js';
+import { isSlotMoveRefusal } from './slot-moves.js';
 
 /** What error translation needs to know about the connection. */
 export interface ErrorContext {
@@ -30,8 +33,10 @@ const AUTH_FAILURE = /^(WRONGPASS|NOAUTH|ERR invalid password|ERR AUTH)/;
 /**
  * Turns an ioredis failure into the library's errors: {@link ConnectionError} when the server
  * cannot be reached or refuses the credentials, {@link TimeoutError} when a connected server does
- * not answer within the timeout, {@link NotANumberError} for increments of non-numbers, and
- * {@link CommandError} otherwise. Messages name the server, never the password.
+ * not answer within the timeout, {@link NotANumberError} for increments of non-numbers,
+ * {@link SlotMigratingError} when Redis Cluster refused the command, unrun, because the slot of
+ * its keys was moving, and {@link CommandError} otherwise. Messages name the server, never the
+ * password.
  */
 export function translateRedisError(
   error: unknown,
@@ -42,6 +47,13 @@ export function translateRedisError(
   const message = error instanceof Error ? error.message : String(error);
   if (key !== undefined && message.includes(NOT_A_NUMBER_MARKER)) return new NotANumberError(key);
   const seconds = context.timeoutMs / 1000;
+  if (isSlotMoveRefusal(error)) {
+    const what = key === undefined ? 'a command' : `the command for key ${quoteKey(key)}`;
+    return new SlotMigratingError(
+      `Redis Cluster at ${context.target} refused ${what} while the hash slot of its keys was moving between nodes: ${redact(firstLine(message), context)}; the command did not run`,
+      error,
+    );
+  }
   const isReply = error instanceof Error && error.name === 'ReplyError';
   if (isReply && AUTH_FAILURE.test(message)) {
     // NOAUTH: no password was sent at all, so "refused the credentials" would mislead.

@@ -21,6 +21,7 @@ import { nearCacheForm, ownWrite } from './near-cache/own-writes.js';
 import { readPerShard } from './read-per-shard.js';
 import { ScriptedWrites } from './scripted-writes.js';
 import { storeBatchSender } from './store-batch-sender.js';
+import { readEachWhileSlotMoves, SlotMoves } from './slot-moves.js';
 import { WriteScripts } from './write-scripts.js';
 import {
   createDurabilityConnection,
@@ -122,6 +123,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
         nearCacheForm(raw, this.binary),
       );
     const scriptedWrites = transactionsFor(this.topology) ? new ScriptedWrites() : undefined;
+    const slotMoves = new SlotMoves(this.config.timeoutMs, this.topology === 'cluster');
     this.batcher = new CommandBatcher(
       storeBatchSender({
         client: this.client,
@@ -130,6 +132,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
         timedReads: this.near !== undefined,
         durable: (shard, write, keys) => this.durable(shard, write, keys),
         scriptedWrites,
+        slotMoves,
       }),
     );
     this.sweeper = new IndexSweeper(
@@ -160,6 +163,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
       track: (operation) => this.track(operation),
       scriptedWrites,
       scripts: new WriteScripts(scriptedWrites),
+      slotMoves,
     };
     this.writes = new RedisWrites(context);
     this.rangeContext = context;
@@ -245,7 +249,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
     if (this.near) {
       return this.near.readMany(keys, (missing) =>
         readPerShard(this.layout, missing, (names) =>
-          this.guard(fetchTimedMany(this.direct(), names)),
+          this.guard(readEachWhileSlotMoves(names, (some) => fetchTimedMany(this.direct(), some))),
         ),
       );
     }
@@ -255,7 +259,10 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   private readManyFromServer(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
     return readPerShard(this.layout, keys, (names) =>
       this.guard<Array<RawValue | null>>(
-        readMany(this.direct(), names) as Promise<Array<Buffer | null>>,
+        readEachWhileSlotMoves(
+          names,
+          (some) => readMany(this.direct(), some) as Promise<Array<Buffer | null>>,
+        ),
       ),
     );
   }

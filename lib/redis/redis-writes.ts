@@ -6,6 +6,7 @@ import type { RedisClient } from './redis-connection.js';
 import { isOverflowReply } from './redis-errors.js';
 import type { RedisTopology } from './resolve-redis-options.js';
 import type { ScriptedWrites } from './scripted-writes.js';
+import type { SlotMoves } from './slot-moves.js';
 import type { WriteScripts } from './write-scripts.js';
 
 /** Index members one clear script call handles. */
@@ -29,6 +30,8 @@ export interface WriteContext {
   readonly scriptedWrites: ScriptedWrites | undefined;
   /** How the writes that are one script call each are sent. */
   readonly scripts: WriteScripts;
+  /** Sends a write again while Redis Cluster refuses it, unrun, for a slot move. */
+  readonly slotMoves: SlotMoves;
 }
 
 /**
@@ -51,12 +54,8 @@ export class RedisWrites {
         }
         const shard = layout.shards[shardNumber] as Shard;
         const keys = positions.map((i) => (entries[i] as [string, RawValue])[0]);
-        const write = sendPuts(
-          this.store.direct(),
-          topology,
-          shard,
-          triples,
-          this.store.scriptedWrites,
+        const write = this.store.slotMoves.send(() =>
+          sendPuts(this.store.direct(), topology, shard, triples, this.store.scriptedWrites),
         );
         return this.store.guard(this.store.durable(shardNumber, write, keys));
       }),
@@ -67,7 +66,9 @@ export class RedisWrites {
   async putIfAbsent(key: string, raw: RawValue, ttlMs: number | null): Promise<boolean> {
     const shardNumber = this.store.layout.shardOf(key);
     const shard = this.store.layout.shards[shardNumber] as Shard;
-    const write = this.store.scripts.putIfAbsent(this.store.direct(), shard, key, raw, ttlMs ?? 0);
+    const write = this.store.slotMoves.send(() =>
+      this.store.scripts.putIfAbsent(this.store.direct(), shard, key, raw, ttlMs ?? 0),
+    );
     return (await this.store.guard(this.store.durable(shardNumber, write, [key]))) === 1;
   }
 
@@ -80,14 +81,16 @@ export class RedisWrites {
     const shard = this.store.layout.shards[shardNumber] as Shard;
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
-    const write = this.store.scripts
-      .increment(
-        this.store.direct(),
-        shard,
-        key,
-        formatStoredNumber(by),
-        ttlArg,
-        this.store.defaultTtlMs ?? 0,
+    const write = this.store.slotMoves
+      .send(() =>
+        this.store.scripts.increment(
+          this.store.direct(),
+          shard,
+          key,
+          formatStoredNumber(by),
+          ttlArg,
+          this.store.defaultTtlMs ?? 0,
+        ),
       )
       .catch((error: unknown) => {
         throw isOverflowReply(error) ? incrementOverflowError(key) : error;
@@ -99,40 +102,81 @@ export class RedisWrites {
   async delete(key: string): Promise<boolean> {
     const shardNumber = this.store.layout.shardOf(key);
     const shard = this.store.layout.shards[shardNumber] as Shard;
-    const write = this.store.scripts.delete(this.store.direct(), shard, key);
+    const write = this.store.slotMoves.send(() =>
+      this.store.scripts.delete(this.store.direct(), shard, key),
+    );
     return (await this.store.guard(this.store.durable(shardNumber, write, [key]))) === 1;
   }
 
   /** Removes `keys`, one script call per shard; resolves how many were removed. */
   async deleteMany(keys: readonly string[]): Promise<number> {
     const { layout } = this.store;
+    // A key named twice is deleted once (the script must not meet a key it already deleted).
+    const unique = [...new Set(keys)];
     const counts = await Promise.all(
-      [...layout.group(keys, (k) => k)].map(([shardNumber, positions]) => {
+      [...layout.group(unique, (k) => k)].map(([shardNumber, positions]) => {
         const shard = layout.shards[shardNumber] as Shard;
-        const members = positions.map((i) => keys[i] as string);
-        const write = this.store.scripts.deleteMany(this.store.direct(), shard, members);
-        return this.store.guard(this.store.durable(shardNumber, write, members));
+        const members = positions.map((i) => unique[i] as string);
+        return this.store.guard(
+          this.store.durable(shardNumber, this.deleteInShard(shard, members), members),
+        );
       }),
     );
     return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** One delete script call for `members` of `shard`, sent again while a slot move refuses it. */
+  private deleteInShard(shard: Shard, members: readonly string[]): Promise<number> {
+    return this.store.slotMoves.send(() =>
+      this.store.scripts.deleteMany(this.store.direct(), shard, members),
+    );
   }
 
   /** Removes every key of the store, walking each shard's index; resolves how many were live. */
   clear(): Promise<number> {
     return this.store.track(
       Promise.all(
-        this.store.layout.shards.map(async (shard, shardNumber) => {
-          let removed = 0;
-          for (;;) {
-            const write = this.store.scripts.clear(this.store.direct(), shard, CLEAR_BATCH);
-            const [deleted, visited] = await this.store.guard(
-              this.store.durable(shardNumber, write, [`the clear of shard ${shardNumber}`]),
-            );
-            removed += deleted;
-            if (visited < CLEAR_BATCH) return removed;
-          }
-        }),
+        this.store.layout.shards.map((shard, shardNumber) =>
+          this.store.topology === 'cluster'
+            ? this.clearClusterShard(shard, shardNumber)
+            : this.clearShard(shard, shardNumber),
+        ),
       ).then((counts) => counts.reduce((sum, n) => sum + n, 0)),
     );
+  }
+
+  /** Clears one shard with the clear script, which reads the index and deletes in one call. */
+  private async clearShard(shard: Shard, shardNumber: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const write = this.store.scripts.clear(this.store.direct(), shard, CLEAR_BATCH);
+      const [deleted, visited] = await this.store.guard(
+        this.store.durable(shardNumber, write, [`the clear of shard ${shardNumber}`]),
+      );
+      removed += deleted;
+      if (visited < CLEAR_BATCH) return removed;
+    }
+  }
+
+  /**
+   * Clears one shard of a cluster: reads a page of the index, then deletes it with the delete
+   * script, which declares every data key. The clear script deletes keys it derives from the
+   * index without declaring them; while the shard's slot migrates, such a delete runs on a node
+   * where the key is not (and deletes nothing, or fails the script halfway).
+   */
+  private async clearClusterShard(shard: Shard, shardNumber: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const members = await this.store.guard(
+        this.store.direct().zrange(shard.indexKey, '0', String(CLEAR_BATCH - 1)),
+      );
+      if (members.length === 0) return removed;
+      removed += await this.store.guard(
+        this.store.durable(shardNumber, this.deleteInShard(shard, members), [
+          `the clear of shard ${shardNumber}`,
+        ]),
+      );
+      if (members.length < CLEAR_BATCH) return removed;
+    }
   }
 }

@@ -8,6 +8,7 @@ import { readMany } from './read-many.js';
 import type { RedisClient } from './redis-connection.js';
 import type { RedisTopology } from './resolve-redis-options.js';
 import type { ScriptedWrites } from './scripted-writes.js';
+import { readEachWhileSlotMoves, type SlotMoves } from './slot-moves.js';
 
 /** What the store's batched gets and puts need of it. */
 export interface BatchSenderContext {
@@ -20,11 +21,13 @@ export interface BatchSenderContext {
   durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T>;
   /** Script calls that write, in flight; undefined on a cluster, where every write is a script. */
   readonly scriptedWrites: ScriptedWrites | undefined;
+  /** Sends a write again while Redis Cluster refuses it, unrun, for a slot move. */
+  readonly slotMoves: SlotMoves;
 }
 
 /** How the store's {@link CommandBatcher} sends its gets and puts of one shard. */
 export function storeBatchSender(store: BatchSenderContext): BatchSender<RawValue | TimedRaw> {
-  const { client, topology, timedReads, scriptedWrites } = store;
+  const { client, topology, timedReads, scriptedWrites, slotMoves } = store;
   const shard = (n: number): Shard => store.shards[n] as Shard;
   return {
     get: (n, member) => {
@@ -34,18 +37,25 @@ export function storeBatchSender(store: BatchSenderContext): BatchSender<RawValu
     getMany: (n, members) => {
       const { dataPrefix } = shard(n);
       const names = members.map((member) => dataPrefix + member);
-      if (timedReads) return fetchTimedMany(client, names);
+      if (timedReads) return readEachWhileSlotMoves(names, (some) => fetchTimedMany(client, some));
       // Foreign-type markers travel as values; decode() turns them into the error.
-      return readMany(client, names) as Promise<Array<Buffer | null>>;
+      return readEachWhileSlotMoves(
+        names,
+        (some) => readMany(client, some) as Promise<Array<Buffer | null>>,
+      );
     },
     put: (n, member, value, ttlMs) =>
-      store.durable(n, sendPut(client, topology, shard(n), member, value, ttlMs, scriptedWrites), [
-        member,
-      ]),
+      store.durable(
+        n,
+        slotMoves.send(() =>
+          sendPut(client, topology, shard(n), member, value, ttlMs, scriptedWrites),
+        ),
+        [member],
+      ),
     putMany: (n, triples) =>
       store.durable(
         n,
-        sendPuts(client, topology, shard(n), triples, scriptedWrites),
+        slotMoves.send(() => sendPuts(client, topology, shard(n), triples, scriptedWrites)),
         triples.filter((_, i) => i % 3 === 0) as string[],
       ),
   };

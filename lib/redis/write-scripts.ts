@@ -79,21 +79,22 @@ export class WriteScripts {
     return this.send(client, ENCODED.delete, [key], [data, shard.indexKey], [key], 'delete');
   }
 
-  /** Removes `members` of `shard` and their index entries; resolves how many existed. */
+  /**
+   * Removes `members` of `shard` (no member twice) and their index entries; resolves how many
+   * existed. Every data key is declared (see the DELETE_MANY script).
+   */
   deleteMany(client: RedisClient, shard: Shard, members: readonly string[]): Promise<number> {
-    if (this.order === undefined)
-      return client.kvDeleteMany(shard.indexKey, shard.dataPrefix, members);
-    return this.send(
-      client,
-      ENCODED.deleteMany,
-      members,
-      [shard.indexKey],
-      [shard.dataPrefix, ...members],
-      'deleteMany',
-    );
+    const keys: Array<string | Buffer> = [shard.indexKey];
+    for (const member of members) keys.push(shard.dataPrefix + member);
+    const prefixBytes = Buffer.byteLength(shard.dataPrefix);
+    if (this.order === undefined) return client.kvDeleteMany(keys.length, keys, prefixBytes);
+    return this.send(client, ENCODED.deleteMany, members, keys, [prefixBytes], 'deleteMany');
   }
 
-  /** Removes up to `batch` keys of `shard`'s index; resolves [deleted, visited]. */
+  /**
+   * Removes up to `batch` keys of `shard`'s index; resolves [deleted, visited]. Not on a cluster:
+   * the script deletes keys it does not declare (see RedisWrites.clear).
+   */
   clear(client: RedisClient, shard: Shard, batch: number): Promise<[number, number]> {
     if (this.order === undefined) return client.kvClear(shard.indexKey, batch, shard.dataPrefix);
     return this.send(

@@ -44,7 +44,7 @@ export type {
   RedisStoreOptions,
 } from './redis/redis-store-options.js';
 export type { RedisTopology } from './redis/resolve-redis-options.js';
-export type { RedisDurabilityOptions } from './redis/durability.js';
+export type { RedisDurabilityOptions } from './redis/redis-store-options.js';
 export type {
   NearCacheOptions,
   NearCacheTrackingMode,

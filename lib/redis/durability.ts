@@ -3,25 +3,9 @@ import { InvalidOptionsError, quoteKey } from '../core/errors.js';
 import { describeValue } from '../core/describe-value.js';
 import { clusterTags, keySlot } from './key-layout.js';
 import { translateRedisError } from './redis-errors.js';
+import type { RedisDurabilityOptions } from './redis-store-options.js';
 import type { RedisTopology, ResolvedRedisConfig } from './resolve-redis-options.js';
 import { ReplicaConfirmer, peerOf, unconfirmedError } from './replica-confirmer.js';
-
-/**
- * Durability a user can choose for a Redis store: after each write the store asks the server
- * (`WAIT`, on a connection of its own) whether `replicas` replicas hold it, and resolves the
- * write only once they do. Redis replication is asynchronous, so without this a write the
- * primary acknowledged and then lost in a crash before replicating is gone after a failover.
- */
-export interface RedisDurabilityOptions {
-  /** Replicas that must confirm each write before it resolves (an integer, at least 1). */
-  replicas: number;
-  /**
-   * Seconds to wait for the confirmations; must be less than the store's `timeout`. A write that
-   * is not confirmed in time rejects with `TimeoutError`: it is applied on the primary, but a
-   * failover may lose it.
-   */
-  timeout: number;
-}
 
 /** Validated durability settings. */
 export interface ResolvedDurability {

@@ -1,6 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { CommonStoreOptions } from '../core/types.js';
-import type { RedisDurabilityOptions } from './durability.js';
 import type { NearCacheOptions } from './near-cache/near-cache-options.js';
 
 /** Address of one Redis server or Sentinel; `host` defaults to `'localhost'`, `port` to the role's usual port. */
@@ -105,3 +104,20 @@ export const REDIS_STORE_OPTION_NAMES = [
   'maxValueBytes',
   'durability',
 ] as const;
+
+/**
+ * Durability a user can choose for a Redis store: after each write the store asks the server
+ * (`WAIT`, on a connection of its own) whether `replicas` replicas hold it, and resolves the
+ * write only once they do. Redis replication is asynchronous, so without this a write the
+ * primary acknowledged and then lost in a crash before replicating is gone after a failover.
+ */
+export interface RedisDurabilityOptions {
+  /** Replicas that must confirm each write before it resolves (an integer, at least 1). */
+  replicas: number;
+  /**
+   * Seconds to wait for the confirmations; must be less than the store's `timeout`. A write that
+   * is not confirmed in time rejects with `TimeoutError`: it is applied on the primary, but a
+   * failover may lose it.
+   */
+  timeout: number;
+}

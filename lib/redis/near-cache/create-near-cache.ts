@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { RawValue } from '../../core/types.js';
-import type { RedisStore } from '../redis-store.js';
+import type { KvStore } from '../../core/kv-store.js';
 import { clusterTags, keySlot } from '../key-layout.js';
 import { createSubscriberConnection } from '../redis-connection.js';
 import type { ResolvedRedisConfig } from '../resolve-redis-options.js';
@@ -17,7 +17,7 @@ import { TrackingLink } from './tracking-link.js';
  * (undefined: nothing); `store` is named in the near cache's invalidated-channel messages.
  */
 export function createNearCache(
-  store: RedisStore,
+  store: KvStore,
   config: ResolvedRedisConfig,
   near: ResolvedNearCacheConfig,
   client: Redis | Cluster,

@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel';
-import type { RedisStore } from '../redis-store.js';
+import type { KvStore } from '../../core/kv-store.js';
 
 /**
  * Name of the `node:diagnostics_channel` channel on which a store's near cache announces the
@@ -19,7 +19,7 @@ export const NEAR_CACHE_INVALIDATED_CHANNEL = 'nestjs-kv-store:near-cache:invali
 /** What {@link NEAR_CACHE_INVALIDATED_CHANNEL} carries. */
 export interface NearCacheInvalidatedMessage {
   /** The store whose near cache dropped the entries (compare with `===` to pick one store). */
-  readonly store: RedisStore;
+  readonly store: KvStore;
   /**
    * The store's keys (as passed to `get`, without `keyPrefix`) whose cached value or read in
    * flight was dropped, in the order Redis named them; never empty. Keys the near cache did not

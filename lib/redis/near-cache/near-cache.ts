@@ -1,5 +1,5 @@
 import type { RawValue } from '../../core/types.js';
-import type { RedisStore } from '../redis-store.js';
+import type { KvStore } from '../../core/kv-store.js';
 import { nearCacheInvalidated, type NearCacheInvalidatedMessage } from './invalidated-channel.js';
 import type { ResolvedNearCacheConfig } from './near-cache-options.js';
 import { NearEntries, type PendingFill } from './near-entries.js';
@@ -72,7 +72,7 @@ export class NearCache {
 
   constructor(
     /** The store this cache belongs to, named in what {@link nearCacheInvalidated} carries. */
-    private readonly store: RedisStore,
+    private readonly store: KvStore,
     private readonly config: ResolvedNearCacheConfig,
     /** Maps a Redis key name from an invalidation to the store's user key (undefined: not ours). */
     private readonly keyOfName: (name: string) => string | undefined,

@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
   NEAR_CACHE_INVALIDATED_CHANNEL,
   RedisStore,
+  type KvStore,
   type NearCacheInvalidatedMessage,
   type RedisStoreOptions,
 } from '../../../lib/index.js';
@@ -17,7 +18,7 @@ import { nearStats, waitUntilTracking } from './support/near-cache-helpers.js';
 
 /** One announcement, with what a get issued from inside the handler answered. */
 interface Heard {
-  store: RedisStore;
+  store: KvStore;
   keys: readonly string[] | null;
   /** `store.get(key)` called synchronously in the handler. */
   readInHandler: Promise<unknown>;

@@ -29,9 +29,9 @@ export interface NearCacheOptions {
    */
   maxBytes?: number;
   /**
-   * Seconds a copy may be served after it was read from Redis (a positive number; default
-   * {@link DEFAULT_NEAR_CACHE_MAX_AGE_SECONDS}), whatever Redis reports: the bound for changes it
-   * does not report, such as SWAPDB. A key's own TTL still ends the copy earlier.
+   * Seconds a copy may be served after it was read from Redis (a positive number; default 30),
+   * whatever Redis reports: the bound for changes it does not report, such as SWAPDB. A key's own
+   * TTL still ends the copy earlier.
    */
   maxAge?: number;
   /** Tracking mode (default `'default'`); see `docs/near-cache.md` for the measured choice. */

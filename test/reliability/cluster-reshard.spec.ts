@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../lib/index.js';
 import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
+import { ownerOf } from '../support/cluster-slots.js';
 import { outcomeOf, watchUnhandledRejections } from '../support/redis-faults.js';
 import {
   LOOPBACK,
@@ -38,23 +39,6 @@ async function masters(port: number): Promise<Array<{ id: string; port: number; 
       port: Number(/:(\d+)@/.exec(fields[1] as string)?.[1]),
       from: Number((fields[8] as string).split('-')[0]),
     }));
-}
-
-/** The master that owns `slot` now, from `CLUSTER NODES` (ranges such as `0-5460` or `5461`). */
-async function ownerOf(port: number, slot: number): Promise<{ id: string; port: number }> {
-  const lines = (await redisCli(port, 'cluster', 'nodes')).trim().split('\n');
-  for (const fields of lines.map((line) => line.split(' '))) {
-    if (!fields[2]?.includes('master')) continue;
-    const owns = fields.slice(8).some((range) => {
-      if (range.startsWith('[')) return false;
-      const [from, to] = range.split('-').map(Number) as [number, number | undefined];
-      return slot >= from && slot <= (to ?? from);
-    });
-    if (owns) {
-      return { id: fields[0] as string, port: Number(/:(\d+)@/.exec(fields[1] as string)?.[1]) };
-    }
-  }
-  throw new Error(`no master owns slot ${slot}`);
 }
 
 describe('Redis Cluster: live resharding (redis-cli --cluster reshard) under writes and range queries', () => {

@@ -74,6 +74,8 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   private readonly layout: KeyLayout;
   private readonly client: RedisClient;
   private readonly sweeper: IndexSweeper;
+  /** Sends cluster writes again while their slot moves; told to stop at close(). */
+  private readonly slotMoves: SlotMoves;
   private readonly batcher: CommandBatcher<RawValue | TimedRaw>;
   private readonly near: NearCache | undefined;
   private readonly commands: CommandGuard;
@@ -124,6 +126,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
       );
     const scriptedWrites = transactionsFor(this.topology) ? new ScriptedWrites() : undefined;
     const slotMoves = new SlotMoves(this.config.timeoutMs, this.topology === 'cluster');
+    this.slotMoves = slotMoves;
     this.batcher = new CommandBatcher(
       storeBatchSender({
         client: this.client,
@@ -344,6 +347,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   }
 
   protected async closeRaw(): Promise<void> {
+    this.slotMoves.close();
     try {
       await shutDown({
         near: this.near,

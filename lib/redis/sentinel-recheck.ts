@@ -37,6 +37,8 @@ export function recheckPrimaryOnTimeout(
     askedAt = now;
     void (async () => {
       for (const sentinel of config.addresses) {
+        // close() ended the connection while an earlier Sentinel was being asked: open nothing.
+        if (ended) return;
         const client = new Redis({
           host: sentinel.host,
           port: sentinel.port,

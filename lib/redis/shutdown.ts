@@ -33,7 +33,18 @@ export async function shutDown(parts: ShutdownParts): Promise<void> {
   const { client } = parts;
   parts.near?.close();
   const giveUpAt = Date.now() + parts.timeoutMs;
-  await settleBy(Promise.allSettled([parts.sweeper.stop(), ...parts.multiStep]), giveUpAt);
+  const sweepStopped = parts.sweeper.stop();
+  // Flushed first: a flushed durable write starts its confirmation, which is waited for below.
+  parts.batcher.flush();
+  await settleBy(Promise.allSettled([sweepStopped, ...parts.multiStep]), giveUpAt);
+  // Operations may have started others meanwhile (confirmations of their writes): wait for those.
+  for (
+    let running = [...parts.multiStep];
+    running.length > 0 && Date.now() < giveUpAt;
+    running = [...parts.multiStep]
+  ) {
+    await settleBy(Promise.allSettled(running), giveUpAt);
+  }
   parts.batcher.flush();
   if (client.status === 'ready') {
     // QUIT must not overtake commands still waiting in an ioredis pipeline queue.

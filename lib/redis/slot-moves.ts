@@ -31,14 +31,28 @@ export class SlotMoves {
    *   (the store's `timeout`, in ms); an attempt already sent then is still awaited, never raced.
    * @param cluster whether the store runs on Redis Cluster.
    */
+  private closed = false;
+
   constructor(
     private readonly timeoutMs: number,
     private readonly cluster: boolean,
   ) {}
 
   /** `send()`, sent again after a growing pause while it is refused for a slot move. */
-  async send<T>(send: () => Promise<T>): Promise<T> {
-    if (!this.cluster) return send();
+  send<T>(send: () => Promise<T>): Promise<T> {
+    // Off a cluster no write is refused for a slot move: no extra promise on the hot path.
+    return this.cluster ? this.sendUntilPlaced(send) : send();
+  }
+
+  /**
+   * Sends nothing again from now on: a write waiting for its next attempt reports its last
+   * refusal (it did not run), instead of being queued on a client that is closing.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
+  private async sendUntilPlaced<T>(send: () => Promise<T>): Promise<T> {
     const deadline = performance.now() + this.timeoutMs;
     let pause = FIRST_PAUSE_MS;
     for (;;) {
@@ -46,8 +60,9 @@ export class SlotMoves {
         return await send();
       } catch (error) {
         if (!isSlotMoveRefusal(error) || performance.now() + pause >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause).unref());
+        if (this.closed) throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, MAX_PAUSE_MS);
     }
   }

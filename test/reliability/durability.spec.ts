@@ -154,6 +154,17 @@ describe('a store with durability on a primary with one replica', () => {
     }
   });
 
+  it('puts issued in the same tick as close() are sent, confirmed and resolve', async () => {
+    const store = open();
+    await store.ping();
+    const writes = [store.put('last:1', 1), store.put('last:2', 2)];
+    await store.close();
+    await expect(Promise.all(writes)).resolves.toEqual([undefined, undefined]);
+    expect(await redisCli(replica.port, 'exists', `${prefix}last:1`, `${prefix}last:2`)).toBe(
+      '2\n',
+    );
+  });
+
   it('folds a burst of puts into few commands and confirms them with a few WAITs, not one per put', async () => {
     const store = open();
     try {

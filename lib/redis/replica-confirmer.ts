@@ -156,9 +156,11 @@ export class ReplicaConfirmer {
       return;
     }
     const server = peerOf(connection);
+    let elsewhere = false;
     for (const entry of covered) {
       if (entry.settled) continue;
       if (entry.writtenOn !== server) {
+        elsewhere = true;
         // A WAIT on another server says nothing about this write (a failover in between).
         const reason = `the write was answered by ${entry.writtenOn ?? 'a closed connection'}, the confirmation by ${server ?? 'a closed connection'}`;
         this.settle(entry, this.failure(entry, reason));
@@ -168,6 +170,10 @@ export class ReplicaConfirmer {
         entry.confirmed = Math.max(entry.confirmed, confirmed);
       }
     }
+    // The writes went to another server (the store followed a failover first): reconnect, so
+    // that this connection asks the Sentinels too instead of failing every write until it times
+    // out on the old primary.
+    if (elsewhere && noneWrittenOn(covered, server)) connection.disconnect(true);
     this.compact();
   }
 
@@ -235,4 +241,9 @@ export function peerOf(connection: Redis): string | undefined {
   const socket = connection.stream as { remoteAddress?: string; remotePort?: number } | undefined;
   if (socket?.remoteAddress === undefined) return undefined;
   return `${socket.remoteAddress.replace(/^::ffff:/, '')}:${socket.remotePort}`;
+}
+
+/** Whether no entry was written on `server`: then this connection, not one write, is astray. */
+function noneWrittenOn(entries: readonly Confirmation[], server: string | undefined): boolean {
+  return entries.every((entry) => entry.writtenOn !== server);
 }

@@ -59,8 +59,25 @@ export class ManualSlotMove {
   /** Opens the move of `slot` from its owner to another master (CLUSTER SETSLOT ... IMPORTING/MIGRATING). */
   static async start(seedPort: number, slot: number): Promise<ManualSlotMove> {
     const source = await ownerOf(seedPort, slot);
-    const all = await masters(seedPort);
-    const target = all.find((m) => m.id !== source.id) as Master;
+    // The seed's view can still list a fresh replica as a master: ask each candidate itself.
+    let target: Master | undefined;
+    let all: Master[] = [];
+    await waitUntil(
+      async () => {
+        all = await masters(seedPort);
+        for (const candidate of all) {
+          if (candidate.id === source.id) continue;
+          if ((await redisCli(candidate.port, 'role')).startsWith('master')) {
+            target = candidate;
+            return true;
+          }
+        }
+        return false;
+      },
+      10_000,
+      `a master other than ${source.port} to import slot ${slot}`,
+    );
+    if (target === undefined) throw new Error(`no master to import slot ${slot}`);
     for (const [node, state, other] of [
       [target, 'importing', source],
       [source, 'migrating', target],

@@ -20,15 +20,16 @@ const FIRST_PAUSE_MS = 20;
 const MAX_PAUSE_MS = 250;
 
 /**
- * Sends a store's writes again while Redis Cluster refuses them for a slot move, within the
+ * Sends a store's writes again while Redis Cluster refuses them for a slot move, for up to half the
  * store's timeout. Every write script declares all the keys it touches, so during a migration the
  * server either runs it whole on one node or refuses it before it runs (see lua-scripts.ts); a
  * refused write is therefore safe to send again, even an increment. Off a cluster it sends once.
  */
 export class SlotMoves {
   /**
-   * @param timeoutMs how long a write may keep being refused before its last refusal is reported
-   *   (the store's `timeout`, in ms); an attempt already sent then is still awaited, never raced.
+   * @param timeoutMs the store's `timeout`, in ms: a write is sent again for at most half of it,
+   *   and an attempt already sent then is still awaited, never raced, so a write settles within
+   *   1.5 timeouts.
    * @param cluster whether the store runs on Redis Cluster.
    */
   private closed = false;
@@ -53,7 +54,9 @@ export class SlotMoves {
   }
 
   private async sendUntilPlaced<T>(send: () => Promise<T>): Promise<T> {
-    const deadline = performance.now() + this.timeoutMs;
+    // New attempts start within the first half of the timeout: the last one may itself take up
+    // to a whole timeout (a node that stops answering mid-failover), and is awaited, not raced.
+    const deadline = performance.now() + this.timeoutMs / 2;
     let pause = FIRST_PAUSE_MS;
     for (;;) {
       try {

@@ -197,19 +197,24 @@ async function replicaPortOf(port: number): Promise<number> {
   return Number(replica);
 }
 
+/** The first master and the port of its replica, once the replica is in sync (one that is not never takes over). */
+async function masterWithSyncedReplica(): Promise<{ victim: RedisProcess; heir: number }> {
+  const victim = (await masters())[0] as RedisProcess;
+  const heir = await replicaPortOf(victim.port);
+  await waitUntil(
+    async () => (await redisCli(heir, 'info', 'replication')).includes('master_link_status:up'),
+    20_000,
+    'the replica to sync',
+  );
+  return { victim, heir };
+}
+
 describe('Redis Cluster: a master paused (SIGSTOP) past its failover, then resumed', () => {
   it('writes to its slots succeed within 1 s of the promotion and none acknowledged after it is lost', async () => {
     // Failure detection and promotion scale with cluster-node-timeout (5 s in the harness).
     await setNodeTimeout(1000);
     await clusterOk();
-    const victim = (await masters())[0] as RedisProcess;
-    const heir = await replicaPortOf(victim.port);
-    // A replica that has not synced yet never takes over.
-    await waitUntil(
-      async () => (await redisCli(heir, 'info', 'replication')).includes('master_link_status:up'),
-      20_000,
-      'the replica to sync',
-    );
+    const { victim, heir } = await masterWithSyncedReplica();
     await waitForReplicas(victim.port);
     const watch = watchUnhandledRejections();
     // A timeout longer than the failover: a write stuck on the paused master must not wait for it.
@@ -303,13 +308,7 @@ describe('Redis Cluster: the near cache while a master is paused past its failov
   it('stops serving a value another store replaced on the promoted replica within about 2 s', async () => {
     await setNodeTimeout(1000);
     await clusterOk();
-    const victim = (await masters())[0] as RedisProcess;
-    const heir = await replicaPortOf(victim.port);
-    await waitUntil(
-      async () => (await redisCli(heir, 'info', 'replication')).includes('master_link_status:up'),
-      20_000,
-      'the replica to sync',
-    );
+    const { victim, heir } = await masterWithSyncedReplica();
     const prefix = uniquePrefix('hung-near');
     const options = {
       cluster: { nodes: [...serving.keys()].map((port) => ({ host: LOOPBACK, port })) },

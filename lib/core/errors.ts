@@ -9,7 +9,9 @@ export type KvStoreErrorCode =
   | 'CONNECTION'
   | 'TIMEOUT'
   | 'COMMAND'
-  | 'SLOT_MIGRATING';
+  | 'SLOT_MIGRATING'
+  | 'CIRCUIT_OPEN'
+  | 'LOADER_TIMEOUT';
 
 /** Base class of every error this library throws; `code` is stable across releases. */
 export class KvStoreError extends Error {
@@ -111,6 +113,45 @@ export class SlotMigratingError extends KvStoreError {
   constructor(message: string, cause?: unknown) {
     super('SLOT_MIGRATING', message, { cause });
   }
+}
+
+/**
+ * The store's circuit breaker is open after repeated connection or timeout failures: the call
+ * failed at once without asking the backend, and nothing was written. `retryInMs` is how long
+ * (milliseconds) until the breaker lets one probe call through.
+ */
+export class CircuitOpenError extends KvStoreError {
+  /** Milliseconds until the breaker lets one probe call through. */
+  readonly retryInMs: number;
+
+  constructor(message: string, retryInMs: number, cause?: unknown) {
+    super('CIRCUIT_OPEN', message, { cause });
+    this.retryInMs = retryInMs;
+  }
+}
+
+/**
+ * A cache loader (the method behind `@Cached`, or the loader given to `getOrSet`) ran longer than
+ * its hard timeout (seconds); the caller got this error and the loader may still finish in the
+ * background.
+ */
+export class LoaderTimeoutError extends KvStoreError {
+  constructor(message: string) {
+    super('LOADER_TIMEOUT', message);
+  }
+}
+
+/**
+ * Whether an error says the store could not be asked (unreachable, too slow, or its circuit breaker open),
+ * as opposed to bad input or a value the store refused: the errors under which a cache may serve
+ * a value it held under grace.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  return (
+    error instanceof ConnectionError ||
+    error instanceof TimeoutError ||
+    error instanceof CircuitOpenError
+  );
 }
 
 const MAX_QUOTED_KEY_LENGTH = 200;

@@ -8,16 +8,11 @@ import {
 } from '../../lib/index.js';
 import { runCacheScenarios } from './support/cache-scenarios.js';
 import { runLoaderContextSuite } from './support/loader-context-suite.js';
+import { getOrSetOver } from './support/subjects.js';
 
-runCacheScenarios('KvCache.getOrSet on the memory store', (options, load) => {
-  const store = new MemoryStore();
-  const cache = new KvCache(store);
-  return Promise.resolve({
-    call: (key) => cache.getOrSet(key, () => load(key), options as GetOrSetOptions<unknown>),
-    stats: () => cache.getStats().methods['getOrSet'],
-    close: () => store.close(),
-  });
-});
+runCacheScenarios('KvCache.getOrSet on the memory store', (options, load) =>
+  Promise.resolve(getOrSetOver(new MemoryStore(), options, load)),
+);
 
 runLoaderContextSuite('memory store', () => Promise.resolve(new MemoryStore()));
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { KvStore, RedisStore } from '../../lib/index.js';
+import { KvCache, type KvStore, type RedisStore } from '../../lib/index.js';
 import { startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
 import { killHard, pauseRedis, restartRedis, resumeRedis } from '../support/redis-faults.js';
 import { standaloneStore } from '../support/redis-stores.js';
@@ -10,7 +10,7 @@ import {
   type ScenarioOptions,
 } from './support/cache-scenarios.js';
 import { runLoaderContextSuite } from './support/loader-context-suite.js';
-import { cachedOver, getOrSetOver } from './support/subjects.js';
+import { cachedOver, getOrSetOver, quietLogger } from './support/subjects.js';
 
 /** The store's own wait for an answer, in seconds: what a call pays once when Redis is away. */
 const STORE_TIMEOUT_SECONDS = 1;
@@ -178,3 +178,41 @@ async function keyOf(store: KvStore): Promise<string> {
   if (entry === undefined) throw new Error('no entry written');
   return entry;
 }
+
+describe('KvCache.getOrSet soft timeout on Redis', () => {
+  it('returns the stale value within the soft timeout + 10 ms (median of 10 keys) and caches the slow result for the next call', async () => {
+    const store = standaloneStore(server, 'soft-timeout');
+    const cache = new KvCache(store, { logger: quietLogger });
+    const options = { ttl: 0.3, grace: 300, softTimeout: 0.1 };
+    const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    try {
+      for (const key of keys) await cache.getOrSet(key, () => 'old', options);
+      await sleep(400);
+      const taken: number[] = [];
+      for (const key of keys) {
+        const before = performance.now();
+        expect(
+          await cache.getOrSet(
+            key,
+            (ctx) => {
+              ctx.setTtl(60); // still fresh when checked below
+              return sleep(300).then(() => 'new');
+            },
+            options,
+          ),
+        ).toBe('old');
+        taken.push(performance.now() - before);
+      }
+      console.log(
+        `soft timeout 100 ms on Redis: answered after ${taken.map((ms) => ms.toFixed(1)).join(', ')} ms`,
+      );
+      expect(percentile(taken, 50)).toBeLessThanOrEqual(110);
+      expect(Math.max(...taken)).toBeLessThan(100 + 50);
+      await sleep(400);
+      for (const key of keys)
+        expect(await cache.getOrSet(key, () => 'unused', options)).toBe('new');
+    } finally {
+      await store.close();
+    }
+  });
+});

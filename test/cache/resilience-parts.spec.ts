@@ -60,7 +60,15 @@ describe('whether graced calls ask the store', () => {
     availability.failed(FIRST_AWAY_MS);
     expect(availability.shouldProbe(FIRST_AWAY_MS * 3 - 1)).toBe(false);
     expect(availability.shouldProbe(FIRST_AWAY_MS * 3)).toBe(true);
-    for (let i = 0; i < 10; i++) availability.failed(0);
+    availability.failed(FIRST_AWAY_MS * 3); // the probe failed: the window doubles again
+    availability.failed(FIRST_AWAY_MS * 4); // a call that was waiting: the window stays
+    expect(availability.shouldProbe(FIRST_AWAY_MS * 7 - 1)).toBe(false);
+    expect(availability.shouldProbe(FIRST_AWAY_MS * 7)).toBe(true);
+    for (let i = 0; i < 10; i++) {
+      availability.failed(0);
+      availability.shouldProbe(Number.MAX_SAFE_INTEGER);
+    }
+    availability.failed(0);
     expect(availability.shouldProbe(MAX_AWAY_MS - 1)).toBe(false);
     expect(availability.shouldProbe(MAX_AWAY_MS)).toBe(true);
     expect(availability.answered()).toBe(true);

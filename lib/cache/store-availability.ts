@@ -22,8 +22,13 @@ export class StoreAvailability {
     return this.away;
   }
 
-  /** The store could not be asked at `now`. */
+  /**
+   * The store could not be asked at `now`. Only the first failure and a failed probe move the next
+   * probe: calls that were already waiting when the store went away fail together, and must not
+   * stretch the window.
+   */
   failed(now: number): void {
+    if (this.away && !this.probing) return;
     this.waitMs = this.away ? Math.min(this.waitMs * 2, MAX_AWAY_MS) : FIRST_AWAY_MS;
     this.away = true;
     this.probing = false;

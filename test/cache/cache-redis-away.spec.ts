@@ -89,17 +89,17 @@ describe.each(SUBJECTS)('%s with grace while Redis is away', (label, subjectOver
       await sleep(400); // past its ttl, within grace
       pauseRedis(server);
       paused = true;
+      // The call that finds Redis gone waits the store's timeout once; the 100 after it do not.
+      const [firstMs] = await latencies(1, () => subject.call('held'), 'held value');
       const taken = await latencies(100, () => subject.call('held'), 'held value');
-      const slow = taken.filter((ms) => ms > 50);
       console.log(
-        `${label}, Redis paused: first call ${Math.round(taken[0] as number)} ms, p50 ${percentile(taken, 50).toFixed(2)} ms, ` +
-          `p99 ${percentile(taken, 99).toFixed(2)} ms, max of calls 2-100 ${Math.max(...taken.slice(1)).toFixed(2)} ms`,
+        `${label}, Redis paused: first call ${Math.round(firstMs as number)} ms, then 100 calls: p50 ${percentile(taken, 50).toFixed(2)} ms, ` +
+          `p99 ${percentile(taken, 99).toFixed(2)} ms, max ${Math.max(...taken).toFixed(2)} ms`,
       );
-      expect(slow.length).toBeLessThanOrEqual(1);
+      expect(firstMs).toBeLessThan(STORE_TIMEOUT_SECONDS * 1000 + 1000);
       expect(percentile(taken, 99)).toBeLessThanOrEqual(50);
-      expect(taken[0]).toBeLessThan(STORE_TIMEOUT_SECONDS * 1000 + 1000);
       expect(loader.runs).toBe(1);
-      expect(subject.stats()?.staleOnError).toBe(100);
+      expect(subject.stats()?.staleOnError).toBe(101);
       // A key this instance never held runs its loader once, then answers from the copy it holds.
       for (let i = 0; i < 5; i++) expect(await subject.call('cold')).toBe('held value');
       expect(loader.runs).toBe(2);
@@ -152,10 +152,12 @@ describe.each(SUBJECTS)('%s with grace while Redis is away', (label, subjectOver
       expect(await subject.call('held')).toBe('held value');
       await sleep(400);
       await killHard(server);
+      const [firstMs] = await latencies(1, () => subject.call('held'), 'held value');
       const taken = await latencies(100, () => subject.call('held'), 'held value');
       console.log(
-        `${label}, Redis killed: first call ${Math.round(taken[0] as number)} ms, p99 ${percentile(taken, 99).toFixed(2)} ms`,
+        `${label}, Redis killed: first call ${Math.round(firstMs as number)} ms, then 100 calls: p99 ${percentile(taken, 99).toFixed(2)} ms`,
       );
+      expect(firstMs).toBeLessThan(STORE_TIMEOUT_SECONDS * 1000 + 1000);
       expect(percentile(taken, 99)).toBeLessThanOrEqual(50);
       expect(loader.runs).toBe(1);
       killed.push(server);

@@ -55,6 +55,8 @@ export class KvCacheService {
   private readonly logger = new Logger('Cached');
   /** One cache per store name (`''`: the default store), built at first use. */
   private readonly caches = new Map<string, KvCache>();
+  /** `getOrSet` options without `store`, by the options object, so the cache checks each once. */
+  private readonly storeless = new WeakMap<object, GetOrSetOptions<never>>();
 
   constructor(private readonly registry: KvStoreRegistry) {}
 
@@ -71,18 +73,11 @@ export class KvCacheService {
     let cache: KvCache;
     let rest: GetOrSetOptions<T> | undefined = options;
     try {
-      if (
-        options !== undefined &&
-        typeof options === 'object' &&
-        options !== null &&
-        'store' in options
-      ) {
-        const { store, ...others } = options;
-        if (store !== undefined) assertStoreName(store);
-        cache = this.cacheOf(store, 'KvCacheService.getOrSet');
-        rest = others;
-      } else {
-        cache = this.cacheOf(undefined, 'KvCacheService.getOrSet');
+      const store = typeof options === 'object' && options !== null ? options.store : undefined;
+      if (store !== undefined) assertStoreName(store);
+      cache = this.cacheOf(store, 'KvCacheService.getOrSet');
+      if (typeof options === 'object' && options !== null && 'store' in options) {
+        rest = this.withoutStore(options);
       }
     } catch (error) {
       return Promise.reject(error);
@@ -169,6 +164,17 @@ export class KvCacheService {
     const { cache } = cached;
     const run = (args: unknown[]) => cache.call(scope, args);
     return (...args: unknown[]) => traceCachedCall(cache.store, cached.id, run, args);
+  }
+
+  private withoutStore<T>(options: ServiceGetOrSetOptions<T>): GetOrSetOptions<T> {
+    let rest = this.storeless.get(options) as GetOrSetOptions<T> | undefined;
+    if (rest === undefined) {
+      const others: ServiceGetOrSetOptions<T> = { ...options };
+      delete others.store;
+      rest = others;
+      this.storeless.set(options, rest as GetOrSetOptions<never>);
+    }
+    return rest;
   }
 
   /**

@@ -141,21 +141,19 @@ export function runCacheScenarios(label: string, factory: SubjectFactory): void 
     });
 
     it('does not run a failing loader again within graceBackoff, serving the graced value', async () => {
-      const { subject, loader } = await start({ ttl: 0.3, grace: 60, graceBackoff: 0.5 });
+      const { subject, loader } = await start({ ttl: 0.3, grace: 60, graceBackoff: 1 });
       await subject.call('a');
       await sleep(400);
       loader.fail = true;
-      const failedAt = performance.now();
       expect(await subject.call('a')).toBe('v1');
       expect(await subject.call('a')).toBe('v1');
       expect(await subject.call('a')).toBe('v1');
-      // Only what finished well inside the backoff counts: a loaded machine may be slower.
-      if (performance.now() - failedAt < 400) expect(loader.runs).toBe(2);
+      expect(loader.runs).toBe(2);
       expect(subject.stats()?.staleOnError).toBe(3);
       loader.fail = false;
       loader.value = 'v2';
-      await sleep(Math.max(0, 550 - (performance.now() - failedAt)));
-      expect(await subject.call('a')).toBe('v2');
+      // Once the backoff is over, the loader runs again.
+      await waitFor(async () => (await subject.call('a')) === 'v2');
     });
 
     it('returns the stale value at the soft timeout and caches the slow result for the next call', async () => {

@@ -132,7 +132,8 @@ export class CacheCaller {
 
   /**
    * A graced call while the store cannot be asked: the value held in process when it is within
-   * grace, without running the loader; otherwise a load that skips the store and holds its result.
+   * grace, without running the loader; else the loader's last error while it rests in
+   * `graceBackoff`; otherwise a load that skips the store and holds its result.
    */
   private whileAway(call: CacheCall): unknown {
     const now = Date.now();
@@ -141,6 +142,9 @@ export class CacheCaller {
     if (held !== undefined && withinGrace(call.scope.policy, held.freshUntil, now)) {
       return this.graced(call.scope, held.value);
     }
+    // Nothing to serve and the loader failed within graceBackoff: spare the origin, fail as it did.
+    const failure = this.backoff.failureOf(call.key, now);
+    if (failure !== undefined) return Promise.reject(failure.error);
     return this.joinOrLoad(call);
   }
 
@@ -376,7 +380,7 @@ export class CacheCaller {
       result = await scope.load(input, run);
     } catch (error) {
       if (policy.graceMs !== undefined) {
-        this.backoff.failed(key, policy.graceBackoffMs ?? 0, Date.now());
+        this.backoff.failed(key, policy.graceBackoffMs ?? 0, Date.now(), error);
       }
       throw error;
     }

@@ -110,6 +110,26 @@ describe.each(SUBJECTS)('%s with grace while Redis is away', (label, subjectOver
     }
   });
 
+  it('runs a failing loader of a key it holds nothing for at most once per graceBackoff while Redis is paused', async () => {
+    const { loader, load } = scenarioLoader('unused');
+    const subject = await subjectOver(
+      open(`failing-${label}`),
+      { ...GRACED, graceBackoff: 60 },
+      load,
+    );
+    try {
+      pauseRedis(server);
+      paused = true;
+      loader.fail = true;
+      for (let i = 0; i < 5; i++) await expect(subject.call('down')).rejects.toThrow('origin down');
+      expect(loader.runs).toBe(1);
+    } finally {
+      if (paused) resumeRedis(server);
+      paused = false;
+      await subject.close();
+    }
+  });
+
   it('drops what it held once Redis answers again: a value written after recovery is served', async () => {
     const { load } = scenarioLoader('before');
     const keyPrefix = uniquePrefix(`recovery-${label}`);

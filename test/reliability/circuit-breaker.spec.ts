@@ -1,5 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import { CircuitOpenError, type RedisStore } from '../../lib/index.js';
+import { Test } from '@nestjs/testing';
+import {
+  CircuitOpenError,
+  createStore,
+  InvalidOptionsError,
+  kvStoreOptionsFromEnv,
+  KvStoreHealthIndicator,
+  KvStoreModule,
+  type RedisStore,
+} from '../../lib/index.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { outcomeOf } from '../support/redis-faults.js';
 import {
@@ -308,4 +317,64 @@ describe('Redis circuit breaker', () => {
       await proxy.close();
     }
   }, 30_000);
+
+  it('the health indicator reports the store down with the message of the open breaker', async () => {
+    const store = storeOf('breaker-health', { circuitBreaker: { failures: 3, duration: 30 } });
+    await store.connect();
+    const moduleRef = await Test.createTestingModule({
+      imports: [KvStoreModule.forRoot({ store, waitForConnection: false })],
+    }).compile();
+    try {
+      const health = moduleRef.get(KvStoreHealthIndicator);
+      expect((await health.isHealthy('kv')).kv.status).toBe('up');
+      pause(server);
+      await threeTimeouts(store);
+      const { kv } = await health.isHealthy('kv');
+      expect(kv).toMatchObject({ status: 'down', backend: 'redis' });
+      expect(kv.message).toMatch(/circuit breaker of Redis at .* is open/);
+    } finally {
+      await moduleRef.close();
+    }
+  }, 30_000);
+
+  it.each([
+    ['yes', /^circuitBreaker must be true, false or an object/],
+    [{ failures: 0 }, /^circuitBreaker\.failures must be a positive integer; got 0/],
+    [{ failures: 2.5 }, /^circuitBreaker\.failures must be a positive integer/],
+    [{ duration: -1 }, /^circuitBreaker\.duration must be a positive number of seconds/],
+    [{ window: 'ten' }, /^circuitBreaker\.window must be a positive number of seconds/],
+    [{ limit: 3 }, /^circuitBreaker options has an unknown option "limit"/],
+  ])(
+    'circuitBreaker %p is refused with InvalidOptionsError naming it',
+    (circuitBreaker, message) => {
+      const create = (): unknown =>
+        createStore({ type: 'redis', port: 1, circuitBreaker } as unknown as Parameters<
+          typeof createStore
+        >[0]);
+      expect(create).toThrow(InvalidOptionsError);
+      expect(create).toThrow(message);
+    },
+  );
+
+  it('reads the breaker from the environment, and refuses its settings without KV_REDIS_CIRCUIT_BREAKER=true', () => {
+    const url = 'redis://127.0.0.1:1';
+    expect(kvStoreOptionsFromEnv({ KV_REDIS_URL: url }).circuitBreaker).toBeUndefined();
+    expect(
+      kvStoreOptionsFromEnv({ KV_REDIS_URL: url, KV_REDIS_CIRCUIT_BREAKER: 'true' }).circuitBreaker,
+    ).toBe(true);
+    expect(
+      kvStoreOptionsFromEnv({
+        KV_REDIS_URL: url,
+        KV_REDIS_CIRCUIT_BREAKER: 'true',
+        KV_REDIS_CIRCUIT_BREAKER_FAILURES: '3',
+        KV_REDIS_CIRCUIT_BREAKER_DURATION: '0.5',
+      }).circuitBreaker,
+    ).toEqual({ failures: 3, duration: 0.5 });
+    expect(() =>
+      kvStoreOptionsFromEnv({ KV_REDIS_URL: url, KV_REDIS_CIRCUIT_BREAKER_DURATION: '2' }),
+    ).toThrow(/KV_REDIS_CIRCUIT_BREAKER_DURATION needs KV_REDIS_CIRCUIT_BREAKER=true/);
+    expect(() =>
+      kvStoreOptionsFromEnv({ KV_REDIS_URL: url, KV_REDIS_CIRCUIT_BREAKER: 'on' }),
+    ).toThrow(/KV_REDIS_CIRCUIT_BREAKER must be one of true, false/);
+  });
 });

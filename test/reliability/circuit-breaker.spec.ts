@@ -358,17 +358,17 @@ describe('Redis circuit breaker', () => {
 
   it('reads the breaker from the environment, and refuses its settings without KV_REDIS_CIRCUIT_BREAKER=true', () => {
     const url = 'redis://127.0.0.1:1';
-    expect(kvStoreOptionsFromEnv({ KV_REDIS_URL: url }).circuitBreaker).toBeUndefined();
+    const breakerOf = (env: Record<string, string>): unknown =>
+      (kvStoreOptionsFromEnv(env) as { circuitBreaker?: unknown }).circuitBreaker;
+    expect(breakerOf({ KV_REDIS_URL: url })).toBeUndefined();
+    expect(breakerOf({ KV_REDIS_URL: url, KV_REDIS_CIRCUIT_BREAKER: 'true' })).toBe(true);
     expect(
-      kvStoreOptionsFromEnv({ KV_REDIS_URL: url, KV_REDIS_CIRCUIT_BREAKER: 'true' }).circuitBreaker,
-    ).toBe(true);
-    expect(
-      kvStoreOptionsFromEnv({
+      breakerOf({
         KV_REDIS_URL: url,
         KV_REDIS_CIRCUIT_BREAKER: 'true',
         KV_REDIS_CIRCUIT_BREAKER_FAILURES: '3',
         KV_REDIS_CIRCUIT_BREAKER_DURATION: '0.5',
-      }).circuitBreaker,
+      }),
     ).toEqual({ failures: 3, duration: 0.5 });
     expect(() =>
       kvStoreOptionsFromEnv({ KV_REDIS_URL: url, KV_REDIS_CIRCUIT_BREAKER_DURATION: '2' }),

@@ -337,6 +337,34 @@ describe('Redis circuit breaker', () => {
     }
   }, 30_000);
 
+  it('a durable write whose replica does not confirm in time does not count: Redis applied it', async () => {
+    const replica = await startRedis({ args: ['--replicaof', LOOPBACK, String(server.port)] });
+    try {
+      await waitUntil(
+        async () => /state=online/.test(await redisCli(server.port, 'info', 'replication')),
+        20_000,
+        'the replica to finish its initial sync',
+      );
+      const store = storeOf('breaker-durable', {
+        timeout: 3,
+        durability: { replicas: 1, timeout: 1 },
+        circuitBreaker: { failures: 1, duration: 5 },
+      });
+      await store.put('k', 'confirmed');
+      pause(replica);
+      const unconfirmed = await store.put('k', 'applied').catch((error: unknown) => error);
+      expect(outcomeOf(unconfirmed)).toBe('TIMEOUT');
+      expect((unconfirmed as Error).message).toMatch(
+        /on 0 of 1 replicas within 1 s \(durability\)/,
+      );
+      expect(store.circuitBreakerStats()).toMatchObject({ state: 'closed', opens: 0 });
+      expect(await store.get('k')).toBe('applied');
+    } finally {
+      resume(replica);
+      await replica.stop();
+    }
+  }, 30_000);
+
   it.each([
     ['yes', /^circuitBreaker must be true, false or an object/],
     [{ failures: 0 }, /^circuitBreaker\.failures must be a positive integer; got 0/],

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { STALENESS_WINDOW_MS } from '../redis/near-cache/support/near-cache-helpers.js';
 import { checkCoherence, describeViolation, type HistoryOp } from '../support/coherence-checker.js';
 import {
+  initiallyAbsent,
   readCoherenceHistory,
   startCoherenceWorker,
   type CoherenceWorker,
@@ -79,18 +80,9 @@ describe('circuit breaker across instances', () => {
     const histories = new Map<string, WorkerHistory>();
     for (const worker of workers) histories.set(worker.name, await readCoherenceHistory(worker));
     const instances = workers.filter((w) => w.name !== CONTROL).map((w) => w.name);
-    // Every key starts absent (the prefix is new), as if written null before the run.
-    const initial = KEYS.map((key): HistoryOp => ({
-      kind: 'write',
-      key,
-      value: null,
-      start: 0,
-      end: 0,
-      ok: true,
-      by: 'initial',
-    }));
+    // Every key starts absent (the prefix is new).
     const writes = [
-      ...initial,
+      ...initiallyAbsent(KEYS),
       ...[...histories.values()].flatMap((h) => h.ops.filter((op) => op.kind === 'write')),
     ];
     const readsOf = (name: string): HistoryOp[] =>

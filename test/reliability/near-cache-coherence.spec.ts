@@ -13,6 +13,7 @@ import {
   type PhaseMark,
 } from '../support/coherence-checker.js';
 import {
+  initiallyAbsent,
   readCoherenceHistory,
   startCoherenceWorker,
   type CoherenceWorker,
@@ -485,18 +486,11 @@ describe('near cache coherence under faults (issue 25)', () => {
     dir = await mkdtemp(join(tmpdir(), 'kv-coherence-'));
 
     for (const mode of MODES) {
-      const group: Group = { mode, prefix: uniquePrefix(`coherence-${mode}`), external: [] };
-      for (const key of KEYS) {
-        group.external.push({
-          kind: 'write',
-          key,
-          value: null,
-          start: 0,
-          end: 0,
-          ok: true,
-          by: 'initial',
-        });
-      }
+      const group: Group = {
+        mode,
+        prefix: uniquePrefix(`coherence-${mode}`),
+        external: initiallyAbsent(KEYS),
+      };
       groups.set(mode, group);
     }
     const nearCache = withMaxAge ? { maxAge: NEAR_CACHE_MAX_AGE } : {};

@@ -122,3 +122,16 @@ export async function readCoherenceHistory(worker: CoherenceWorker): Promise<Wor
   }
   return history;
 }
+
+/** Writes of null to every key before the run: the state of keys under a new prefix. */
+export function initiallyAbsent(keys: readonly string[]): HistoryOp[] {
+  return keys.map((key) => ({
+    kind: 'write',
+    key,
+    value: null,
+    start: 0,
+    end: 0,
+    ok: true,
+    by: 'initial',
+  }));
+}

@@ -239,3 +239,53 @@ describe('KvCache.getOrSet soft timeout on Redis', () => {
     }
   });
 });
+
+describe('KvCache.getOrSet with grace over a store with its circuit breaker', () => {
+  it('with Redis paused, answers a held key after one timeout and serves values written after Redis returns', async () => {
+    const keyPrefix = uniquePrefix('breaker');
+    const storeOptions = {
+      timeout: STORE_TIMEOUT_SECONDS,
+      keyPrefix,
+      circuitBreaker: { failures: 1, duration: 1 },
+    };
+    const { loader, load } = scenarioLoader('before');
+    const store = standaloneStore(server, 'breaker', storeOptions);
+    const subject = getOrSetOver(store, GRACED, load);
+    const other = standaloneStore(server, 'breaker', { keyPrefix });
+    try {
+      expect(await subject.call('k')).toBe('before');
+      await sleep(400);
+      pauseRedis(server);
+      paused = true;
+      const [firstMs] = await latencies(1, () => subject.call('k'), 'before');
+      const taken = await latencies(100, () => subject.call('k'), 'before');
+      console.log(
+        `breaker on, Redis paused: first call ${Math.round(firstMs as number)} ms, then 100 calls: p99 ${percentile(taken, 99).toFixed(2)} ms`,
+      );
+      expect(firstMs).toBeLessThan(STORE_TIMEOUT_SECONDS * 1000 + 1000);
+      expect(percentile(taken, 99)).toBeLessThanOrEqual(50);
+      expect(loader.runs).toBe(1);
+      expect(store.circuitBreakerStats()?.opens).toBeGreaterThanOrEqual(1);
+      resumeRedis(server);
+      paused = false;
+      await other.put(
+        'k',
+        { kvSwr: 1, value: 'after', freshUntil: Date.now() + 60_000 },
+        { ttl: 120 },
+      );
+      const tookMs = await until(
+        async () => (await subject.call('k')) === 'after',
+        5000,
+        'the new value',
+      );
+      console.log(
+        `breaker on: the value written after recovery served ${Math.round(tookMs)} ms later`,
+      );
+    } finally {
+      if (paused) resumeRedis(server);
+      paused = false;
+      await other.close();
+      await subject.close();
+    }
+  });
+});

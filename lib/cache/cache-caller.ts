@@ -43,6 +43,11 @@ export class CacheCaller {
   readonly inFlight = new InFlightCalls();
   /** Keys whose stale entry is being refreshed by this process, with the refresh's own marker. */
   private readonly refreshing = new Map<string, object>();
+  /**
+   * Invalidations (of a key, a prefix or tags) this cache made: a call that started before one
+   * neither holds what it read or loaded nor writes a held copy after it.
+   */
+  private invalidations = 0;
   /** Flights that ended while reads issued before their end were outstanding (see `joinOrLoad`). */
   readonly finishedFlights = new FinishedFlights();
   /** Whether graced calls may ask the store now. */
@@ -64,8 +69,11 @@ export class CacheCaller {
     const { policy, state } = scope;
     // Taken now: a call that started before an invalidation must not write its result after it.
     const { generation } = state;
+    const { invalidations } = this;
+    // Loader timeouts count from here, the store read included.
+    const startedAt = performance.now();
     if (policy.graceMs !== undefined && this.availability.isAway) {
-      return this.whileAway({ scope, input, key, generation, startedAt: performance.now() });
+      return this.whileAway({ scope, input, key, generation, invalidations, startedAt });
     }
     const readEpoch = this.finishedFlights.readStarted();
     // A hit costs one store read, a counter and its outcome record: no callbacks are allocated
@@ -76,7 +84,7 @@ export class CacheCaller {
     } catch (error) {
       this.finishedFlights.readDone();
       this.storeFailed(scope, 'read', key, error);
-      const call = { scope, input, key, generation, startedAt: performance.now() };
+      const call = { scope, input, key, generation, invalidations, startedAt };
       if (policy.graceMs !== undefined && isStoreUnavailable(error)) {
         this.availability.failed(Date.now());
         return this.whileAway(call);
@@ -84,9 +92,12 @@ export class CacheCaller {
       return this.joinOrLoad(call, readEpoch);
     }
     this.finishedFlights.readDone();
+    if (this.availability.isAway) this.storeAnswered();
     if (hit === undefined) {
+      // The store has no entry: whatever was held for the key was deleted or invalidated.
+      this.held.drop(key);
       return this.joinOrLoad(
-        { scope, input, key, generation, startedAt: performance.now() },
+        { scope, input, key, generation, invalidations, startedAt },
         readEpoch,
       );
     }
@@ -96,7 +107,7 @@ export class CacheCaller {
       return hit;
     }
     return this.serveEnvelope(
-      { scope, input, key, generation, startedAt: performance.now() },
+      { scope, input, key, generation, invalidations, startedAt },
       hit,
       readEpoch,
     );
@@ -107,12 +118,15 @@ export class CacheCaller {
    * background), within `grace` (load, falling back on it), or foreign or past both (a miss).
    */
   private serveEnvelope(call: CacheCall, stored: unknown, readEpoch: number): unknown {
-    if (!isStaleEnvelope(stored)) return this.joinOrLoad(call, readEpoch);
+    if (!isStaleEnvelope(stored)) {
+      this.held.drop(call.key);
+      return this.joinOrLoad(call, readEpoch);
+    }
     const { scope } = call;
     const { policy } = scope;
     const { counters } = scope.state;
     const now = Date.now();
-    if (policy.graceMs !== undefined) this.held.keep(call.key, stored.value, stored.freshUntil);
+    if (policy.graceMs !== undefined) this.hold(call, stored.value, stored.freshUntil);
     if (now < stored.freshUntil) {
       counters.hits++;
       recordCachedOutcome(this.store, scope.id, 'hit');
@@ -122,7 +136,8 @@ export class CacheCaller {
     if (policy.staleMs !== undefined && now < stored.freshUntil + policy.staleMs) {
       counters.staleServed++;
       recordCachedOutcome(this.store, scope.id, 'stale');
-      this.refresh({ ...call, stale });
+      // A loader that failed rests for graceBackoff, refreshes included.
+      if (!this.backoff.resting(call.key, now)) this.refresh({ ...call, stale });
       return stored.value;
     }
     if (!withinGrace(policy, stored.freshUntil, now)) return this.joinOrLoad(call, readEpoch);
@@ -161,9 +176,25 @@ export class CacheCaller {
     );
   }
 
-  /** The store answered: values held while it was away may be older than what it has now. */
-  private storeAnswered(): void {
+  /**
+   * The store answered a call of this cache: graced calls ask it again at once, and values held
+   * while it was away, which may be older than what it has now, are dropped.
+   */
+  storeAnswered(): void {
     if (this.availability.answered()) this.held.clear();
+  }
+
+  /**
+   * Counts an invalidation this cache makes now: calls that started before it keep no held copy
+   * of what they read or load (the held copies themselves are dropped by the caller).
+   */
+  invalidated(): void {
+    this.invalidations++;
+  }
+
+  /** Holds a value `call` read or loaded, unless this cache invalidated anything since it started. */
+  private hold(call: CacheCall, value: unknown, freshUntil: number): void {
+    if (call.invalidations === this.invalidations) this.held.keep(call.key, value, freshUntil);
   }
 
   /** Answers with a value within grace instead of a loader's result; counted and recorded. */
@@ -189,13 +220,33 @@ export class CacheCaller {
       recordCachedOutcome(this.store, scope.id, 'coalesced');
       return this.answer(call, running);
     }
-    const flight = this.load(call).finally(() => {
+    const flight = this.startFlight(key, () => this.load(call));
+    const { hardTimeoutMs } = scope.policy;
+    if (hardTimeoutMs !== undefined) {
+      // Past its hardTimeout a run is left to finish in the background, and the next call of the
+      // key starts another: a loader that never settles pins its key one hardTimeout at most.
+      const detach = setTimeout(
+        () => this.inFlight.settle(key, flight),
+        Math.max(0, hardTimeoutMs - (performance.now() - call.startedAt)),
+      );
+      detach.unref();
+      flight.then(
+        () => clearTimeout(detach),
+        () => clearTimeout(detach),
+      );
+    }
+    return this.answer(call, flight);
+  }
+
+  /** Runs `run` as the flight of `key` that later callers of the key join. */
+  private startFlight(key: string, run: () => Promise<unknown>): Promise<unknown> {
+    const flight = run().finally(() => {
       // An invalidation may have replaced this entry with a newer call; leave that one alone.
       // Only a flight no invalidation detached may answer callers whose reads are late.
       if (this.inFlight.settle(key, flight)) this.finishedFlights.finished(key, flight);
     });
     this.inFlight.start(key, flight);
-    return this.answer(call, flight);
+    return flight;
   }
 
   /**
@@ -314,23 +365,29 @@ export class CacheCaller {
       if (this.refreshing.get(key) === marker) this.refreshing.delete(key);
     };
     this.runRefresh(call, done)
-      .catch((error: unknown) => {
-        scope.state.counters.refreshFailures++;
-        this.logger.warn(
-          `${scope.label}: refresh of ${JSON.stringify(key)} failed, the stale entry stays: ${errorMessage(error)}`,
-        );
-      })
+      .catch((error: unknown) => this.refreshFailed(scope, key, error))
       .finally(done);
+  }
+
+  /** Counts and logs a refresh whose loader or write failed. */
+  private refreshFailed(scope: CacheScope, key: string, error: unknown): void {
+    scope.state.counters.refreshFailures++;
+    this.logger.warn(
+      `${scope.label}: refresh of ${JSON.stringify(key)} failed, the stale entry stays: ${errorMessage(error)}`,
+    );
   }
 
   private async runRefresh(call: CacheCall, givenUp: () => void): Promise<void> {
     const { scope, key } = call;
     const shared = sharedLeases(this.store);
     // A refresh writes for callers to come; it starts from the current invalidation generation.
-    const current: CacheCall = { ...call, generation: scope.state.generation };
+    const current: CacheCall = {
+      ...call,
+      generation: scope.state.generation,
+      invalidations: this.invalidations,
+    };
     if (shared === undefined) {
-      scope.state.counters.refreshes++;
-      await this.computeAndStore(current, 'refresh');
+      await this.refreshFlight(current);
       return;
     }
     const terms = leaseTerms(scope.policy);
@@ -345,9 +402,18 @@ export class CacheCaller {
       // Another instance may have refreshed between this one's stale read and its lease.
       const stored = await this.store.get(key);
       if (isStaleEnvelope(stored) && Date.now() < stored.freshUntil) return;
-      scope.state.counters.refreshes++;
-      await this.computeAndStore(current, 'refresh');
+      await this.refreshFlight(current);
     });
+  }
+
+  /**
+   * Runs a refresh as the key's flight, so that a call of the key that misses meanwhile joins it
+   * instead of running the loader beside it; nothing when a call's flight runs already.
+   */
+  private async refreshFlight(call: CacheCall): Promise<void> {
+    if (this.inFlight.has(call.key)) return;
+    call.scope.state.counters.refreshes++;
+    await this.startFlight(call.key, () => this.computeAndStore(call, 'refresh'));
   }
 
   /**
@@ -363,10 +429,10 @@ export class CacheCaller {
     const { policy } = scope;
     const local = this.local(policy);
     const tags = scope.tagsOf(input);
+    // An invalidation of these tags detaches this run, held or written alike.
+    if (tags) this.inFlight.tag(key, tags);
     let versionsBefore: unknown[] | undefined;
     if (tags && !local) {
-      // Only callers' calls sit in inFlight; a refresh has no callers to detach.
-      if (purpose === 'call') this.inFlight.tag(key, tags);
       try {
         versionsBefore = await recordTagVersions(this.store, tags);
       } catch (error) {
@@ -390,13 +456,13 @@ export class CacheCaller {
     if (!scope.keeps(result, input)) return result;
     if (scope.state.generation !== generation) return result;
     if (local) {
-      this.held.keep(key, result, Date.now() + (run.ttlMs ?? (policy.ttlMs as number)));
+      this.hold(call, result, Date.now() + (run.ttlMs ?? (policy.ttlMs as number)));
       return result;
     }
     let writeTags = tags;
     let versions = versionsBefore;
     if (run.tags !== undefined) {
-      if (purpose === 'call') this.inFlight.tag(key, run.tags);
+      this.inFlight.tag(key, run.tags);
       ({ writeTags, versions } = await this.loaderTags(scope, key, run.tags, tags, versionsBefore));
     }
     // A version that vanished as it was recorded would make any later read look changed.
@@ -407,8 +473,9 @@ export class CacheCaller {
       if (policy.graceMs !== undefined && isStoreUnavailable(error)) {
         this.availability.failed(Date.now());
       }
-      if (purpose === 'refresh') throw error;
-      this.storeFailed(scope, 'write', key, error);
+      // Callers that joined a refresh get its result; the refresh still counts as failed.
+      if (purpose === 'refresh') this.refreshFailed(scope, key, error);
+      else this.storeFailed(scope, 'write', key, error);
     }
     return result;
   }
@@ -439,25 +506,28 @@ export class CacheCaller {
   }
 
   private async write(
-    { scope, key }: CacheCall,
+    call: CacheCall,
     result: unknown,
     tags: readonly string[] | undefined,
     versionsBefore: readonly unknown[] | undefined,
     ttlMs: number | undefined,
   ): Promise<void> {
+    const { scope, key } = call;
     const { policy } = scope;
     const entry = entryWrite(policy, result, Date.now(), Math.random, ttlMs ?? policy.ttlMs);
     const { stored, options } = entry;
     const { store } = this;
     if (policy.graceMs !== undefined && entry.freshUntil !== undefined) {
-      this.held.keep(key, result, entry.freshUntil);
+      this.hold(call, result, entry.freshUntil);
     }
     if (!tags || !versionsBefore) {
       await store.put(key, stored, options);
+      this.storeAnswered();
       return;
     }
     const rows = tags.map((tag) => tagRowKey(tag, key));
     await store.putMany([[key, stored], ...rows.map((row): [string, number] => [row, 1])], options);
+    this.storeAnswered();
     // An invalidation that bumped a version after our first read may have deleted the rows
     // before they were written: undo the write rather than keep an entry it meant to remove.
     if (!sameVersions(versionsBefore, await readTagVersions(store, tags))) {

@@ -111,6 +111,8 @@ export interface CacheCall<Input = unknown> {
   readonly key: string;
   /** The scope's invalidation generation when the call started. */
   readonly generation: number;
+  /** The cache's count of invalidations (any key, prefix or tag) when the call started. */
+  readonly invalidations: number;
   /** `performance.now()` when the call started, for its loader timeouts. */
   readonly startedAt: number;
   /** The value past its ttl that this call may fall back on (grace), or undefined. */

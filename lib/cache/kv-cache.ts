@@ -168,10 +168,13 @@ export class KvCache {
   async invalidateTags(...tags: string[]): Promise<number> {
     assertTags(tags, 'invalidateTags tags');
     if (tags.length === 0) return 0;
+    this.caller.invalidated();
     this.caller.inFlight.detachTagged(new Set(tags));
     // Held copies do not record their tags: dropping them all never serves an invalidated value.
     this.caller.held.clear();
-    return invalidateTagsIn(this.store, tags);
+    const deleted = await invalidateTagsIn(this.store, tags);
+    this.caller.storeAnswered();
+    return deleted;
   }
 
   /** Counters since the cache was built, in total and per name (`getOrSet` or `@Cached` method). */
@@ -210,10 +213,12 @@ export class KvCache {
    */
   async forgetKey(state: ScopeState, key: string, tags?: readonly string[]): Promise<boolean> {
     state.generation++;
+    this.caller.invalidated();
     this.caller.inFlight.detach(key);
     this.caller.held.drop(key);
     this.caller.backoff.forget(key);
     const deleted = await this.store.delete(key);
+    this.caller.storeAnswered();
     // The entry's tag rows would otherwise stay until they expire with the entry's TTL.
     if (tags) await this.store.deleteMany(tags.map((tag) => tagRowKey(tag, key)));
     return deleted;
@@ -226,6 +231,7 @@ export class KvCache {
    */
   async forgetPrefix(state: ScopeState, prefix: string): Promise<number> {
     state.generation++;
+    this.caller.invalidated();
     this.caller.inFlight.detachPrefix(prefix);
     this.caller.held.dropPrefix(prefix);
     let deleted = 0;
@@ -238,6 +244,7 @@ export class KvCache {
       }
     }
     if (batch.length > 0) deleted += await this.store.deleteMany(batch);
+    this.caller.storeAnswered();
     return deleted;
   }
 

@@ -1,14 +1,19 @@
 /** First time the cache leaves a store alone after it could not be asked, in milliseconds. */
 export const FIRST_AWAY_MS = 1000;
-/** Longest time between two probes of a store that cannot be asked, in milliseconds. */
-export const MAX_AWAY_MS = 30_000;
+/**
+ * Longest time between two probes of a store that cannot be asked, in milliseconds. It bounds how
+ * long held copies are served after the store answers again when only graced calls ask it; one
+ * background read per instance every 2 s costs a recovering store nothing worth sparing.
+ */
+export const MAX_AWAY_MS = 2000;
 
 /**
  * Whether graced calls may ask the store. After a read fails because the store cannot be asked
  * (connection, timeout, open circuit), graced calls stop asking it and answer from values held
  * in process; one background read probes it after {@link FIRST_AWAY_MS}, then after twice as
  * long each time it fails again (at most {@link MAX_AWAY_MS}). So one caller per instance waits
- * the store's `timeout`, not every call, and a long outage costs one probe per half minute.
+ * the store's `timeout`, not every call. Any call of the cache the store answers (the probe, a
+ * read of a call site without grace, a write, an invalidation) ends the away state at once.
  * @internal One per `KvCache`.
  */
 export class StoreAvailability {

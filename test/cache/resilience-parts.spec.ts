@@ -60,10 +60,11 @@ describe('whether graced calls ask the store', () => {
     availability.failed(FIRST_AWAY_MS);
     expect(availability.shouldProbe(FIRST_AWAY_MS * 3 - 1)).toBe(false);
     expect(availability.shouldProbe(FIRST_AWAY_MS * 3)).toBe(true);
-    availability.failed(FIRST_AWAY_MS * 3); // the probe failed: the window doubles again
+    availability.failed(FIRST_AWAY_MS * 3); // the probe failed: the window doubles, up to its bound
     availability.failed(FIRST_AWAY_MS * 4); // a call that was waiting: the window stays
-    expect(availability.shouldProbe(FIRST_AWAY_MS * 7 - 1)).toBe(false);
-    expect(availability.shouldProbe(FIRST_AWAY_MS * 7)).toBe(true);
+    const next = FIRST_AWAY_MS * 3 + Math.min(FIRST_AWAY_MS * 4, MAX_AWAY_MS);
+    expect(availability.shouldProbe(next - 1)).toBe(false);
+    expect(availability.shouldProbe(next)).toBe(true);
     for (let i = 0; i < 10; i++) {
       availability.failed(0);
       availability.shouldProbe(Number.MAX_SAFE_INTEGER);

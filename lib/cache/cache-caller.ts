@@ -220,22 +220,10 @@ export class CacheCaller {
       recordCachedOutcome(this.store, scope.id, 'coalesced');
       return this.answer(call, running);
     }
-    const flight = this.startFlight(key, () => this.load(call));
-    const { hardTimeoutMs } = scope.policy;
-    if (hardTimeoutMs !== undefined) {
-      // Past its hardTimeout a run is left to finish in the background, and the next call of the
-      // key starts another: a loader that never settles pins its key one hardTimeout at most.
-      const detach = setTimeout(
-        () => this.inFlight.settle(key, flight),
-        Math.max(0, hardTimeoutMs - (performance.now() - call.startedAt)),
-      );
-      detach.unref();
-      flight.then(
-        () => clearTimeout(detach),
-        () => clearTimeout(detach),
-      );
-    }
-    return this.answer(call, flight);
+    return this.answer(
+      call,
+      this.startFlight(key, () => this.load(call)),
+    );
   }
 
   /** Runs `run` as the flight of `key` that later callers of the key join. */
@@ -252,7 +240,8 @@ export class CacheCaller {
   /**
    * What one caller gets from a flight: its result, or with a stale value to fall back on that
    * value when the flight fails or passes the soft timeout; past the hard timeout, the stale
-   * value or {@link LoaderTimeoutError}. The flight goes on either way and caches its result.
+   * value or {@link LoaderTimeoutError}, and the flight is detached from its key. The flight goes
+   * on either way and caches its result.
    */
   private answer(call: CacheCall, flight: Promise<unknown>): Promise<unknown> {
     const { scope, stale } = call;
@@ -281,6 +270,9 @@ export class CacheCaller {
         hard = setTimeout(
           () => {
             settle();
+            // The run is left to finish in the background and the next call of the key starts
+            // another: a loader that never settles holds its key one hardTimeout at most.
+            this.inFlight.settle(call.key, flight);
             countResilience(scope.state.counters, 'hardTimeouts');
             if (stale !== undefined) {
               resolve(this.graced(scope, stale.value));

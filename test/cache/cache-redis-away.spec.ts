@@ -192,6 +192,36 @@ describe.each(SUBJECTS)('%s with grace while Redis is away', (label, subjectOver
   });
 });
 
+describe('KvCache.getOrSet when Redis answers again', () => {
+  it('stops serving held copies as soon as a call without grace gets an answer from Redis', async () => {
+    const keyPrefix = uniquePrefix('answered');
+    const options = { timeout: STORE_TIMEOUT_SECONDS, keyPrefix };
+    const a = new KvCache(standaloneStore(server, 'answered-a', options), { logger: quietLogger });
+    const b = new KvCache(standaloneStore(server, 'answered-b', options), { logger: quietLogger });
+    const graced = { ttl: 60, grace: 300 };
+    try {
+      expect(await a.getOrSet('k', () => 'before', graced)).toBe('before');
+      expect(await a.getOrSet('plain', () => 'x', { ttl: 60 })).toBe('x');
+      pauseRedis(server);
+      paused = true;
+      expect(await a.getOrSet('k', () => 'unused', graced)).toBe('before');
+      resumeRedis(server);
+      paused = false;
+      // Another instance replaces the entry; the first probe of A is a second away.
+      await b.delete('k');
+      expect(await b.getOrSet('k', () => 'after', graced)).toBe('after');
+      // A read (a hit) of a call site without grace, well before A's first probe (1 s).
+      expect(await a.getOrSet('plain', () => 'unused', { ttl: 60 })).toBe('x');
+      expect(await a.getOrSet('k', () => 'unused', graced)).toBe('after');
+    } finally {
+      if (paused) resumeRedis(server);
+      paused = false;
+      await a.store.close();
+      await b.store.close();
+    }
+  });
+});
+
 /** The one key of a store's prefix written by the subject (the test's entry). */
 async function keyOf(store: KvStore): Promise<string> {
   const keys: string[] = [];

@@ -185,11 +185,29 @@ export class CacheCaller {
   }
 
   /**
-   * Counts an invalidation this cache makes now: calls that started before it keep no held copy
-   * of what they read or load (the held copies themselves are dropped by the caller).
+   * Forgets `key` in this process: its flight is detached, its held copy and backoff go, and
+   * calls that started before now hold nothing they read or load.
    */
-  invalidated(): void {
+  forgetKey(key: string): void {
     this.invalidations++;
+    this.inFlight.detach(key);
+    this.held.drop(key);
+    this.backoff.forget(key);
+  }
+
+  /** Forgets every key under `prefix` in this process, as {@link CacheCaller.forgetKey} does. */
+  forgetPrefix(prefix: string): void {
+    this.invalidations++;
+    this.inFlight.detachPrefix(prefix);
+    this.held.dropPrefix(prefix);
+  }
+
+  /** Forgets in this process what `tags` cover: their flights, and every held copy. */
+  forgetTags(tags: ReadonlySet<string>): void {
+    this.invalidations++;
+    this.inFlight.detachTagged(tags);
+    // Held copies do not record their tags: dropping them all never serves an invalidated value.
+    this.held.clear();
   }
 
   /** Holds a value `call` read or loaded, unless this cache invalidated anything since it started. */

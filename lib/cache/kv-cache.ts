@@ -168,10 +168,7 @@ export class KvCache {
   async invalidateTags(...tags: string[]): Promise<number> {
     assertTags(tags, 'invalidateTags tags');
     if (tags.length === 0) return 0;
-    this.caller.invalidated();
-    this.caller.inFlight.detachTagged(new Set(tags));
-    // Held copies do not record their tags: dropping them all never serves an invalidated value.
-    this.caller.held.clear();
+    this.caller.forgetTags(new Set(tags));
     const deleted = await invalidateTagsIn(this.store, tags);
     this.caller.storeAnswered();
     return deleted;
@@ -213,10 +210,7 @@ export class KvCache {
    */
   async forgetKey(state: ScopeState, key: string, tags?: readonly string[]): Promise<boolean> {
     state.generation++;
-    this.caller.invalidated();
-    this.caller.inFlight.detach(key);
-    this.caller.held.drop(key);
-    this.caller.backoff.forget(key);
+    this.caller.forgetKey(key);
     const deleted = await this.store.delete(key);
     this.caller.storeAnswered();
     // The entry's tag rows would otherwise stay until they expire with the entry's TTL.
@@ -231,9 +225,7 @@ export class KvCache {
    */
   async forgetPrefix(state: ScopeState, prefix: string): Promise<number> {
     state.generation++;
-    this.caller.invalidated();
-    this.caller.inFlight.detachPrefix(prefix);
-    this.caller.held.dropPrefix(prefix);
+    this.caller.forgetPrefix(prefix);
     let deleted = 0;
     let batch: string[] = [];
     for await (const [key] of this.store.iterate(prefix, undefined, { batchSize: DELETE_BATCH })) {

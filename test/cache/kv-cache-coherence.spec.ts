@@ -19,6 +19,14 @@ class FlakyStore extends MemoryStore {
   }
 }
 
+async function until(check: () => boolean, ms = 3000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`not true within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
 const stores: MemoryStore[] = [];
 function flakyStore(): FlakyStore {
   const store = new FlakyStore();
@@ -155,20 +163,26 @@ describe('loader runs', () => {
     const store = flakyStore();
     const cache = new KvCache(store, { logger: quietLogger });
     const opts = { ttl: 0.3, staleWhileRevalidate: 0.3, grace: 60 };
+    let release = (): void => undefined;
+    const origin = new Promise<void>((resolve) => (release = resolve));
     let running = 0;
     let mostAtOnce = 0;
     const slow = async (): Promise<string> => {
       running++;
       mostAtOnce = Math.max(mostAtOnce, running);
-      await sleep(800);
+      await origin;
       running--;
       return 'v1';
     };
     await cache.getOrSet('k', () => 'v0', opts);
-    await sleep(350); // stale, within staleWhileRevalidate: starts the slow refresh
+    await sleep(350); // stale, within staleWhileRevalidate: starts a refresh held by the origin
     expect(await cache.getOrSet('k', slow, opts)).toBe('v0');
     await sleep(350); // past staleWhileRevalidate, within grace: a load of the key
-    expect(await cache.getOrSet('k', slow, opts)).toBe('v1');
+    const late = cache.getOrSet('k', slow, opts);
+    // The late call has either joined the refresh or started a second run.
+    await until(() => running === 2 || cache.getStats().methods['getOrSet']?.coalesced === 1);
+    release();
+    expect(await late).toBe('v1');
     expect(mostAtOnce).toBe(1);
   });
 

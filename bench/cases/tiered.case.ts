@@ -1,4 +1,5 @@
 import type { CaseModule } from '../support/case-module.js';
+import { figureOf } from '../support/results.js';
 import { atLeast, atMost } from '../support/targets.js';
 
 /** Issue 23: ours against bentocache (tiered, with bus) and node-redis 5's client-side cache. */
@@ -44,6 +45,49 @@ const tieredCases: CaseModule = {
       })),
       redis: true,
     },
+    {
+      script: 'tiered-cold-key',
+      args: [],
+      subjects: ['kv-store', 'bentocache'],
+      rows: [
+        {
+          id: 'tiered-cold-key-runs',
+          title:
+            'Loader runs for a cold key: 4 processes x 25 concurrent callers, loader of 200 ms (@Cached vs bentocache getOrSet)',
+          unit: 'count',
+        },
+        {
+          id: 'tiered-cold-key-ms',
+          title:
+            'Time until all 100 callers of the cold key had its value (4 processes x 25 callers, loader of 200 ms)',
+          unit: 'ms',
+        },
+      ],
+      redis: true,
+    },
+    {
+      // Starts and pauses its own redis-server, not the shared one.
+      script: 'tiered-paused',
+      args: [],
+      subjects: ['kv-store', 'bentocache', 'node-redis CSC'],
+      rows: [
+        ...(['50', '99'] as const).map((percentile) => ({
+          id: `tiered-paused-p${percentile}`,
+          title: `Redis paused (SIGSTOP) for 5 s: p${percentile} latency of a call for a held key, one call every 50 ms (@Cached on a near-cached store vs bentocache getOrSet vs node-redis CSC GET; timeouts 2 s)`,
+          unit: 'ms' as const,
+        })),
+        {
+          id: 'tiered-paused-failed',
+          title: 'Redis paused (SIGSTOP) for 5 s: calls for a held key that failed',
+          unit: 'count' as const,
+        },
+        {
+          id: 'tiered-paused-loader-runs',
+          title: 'Redis paused (SIGSTOP) for 5 s: loader runs for held keys',
+          unit: 'count' as const,
+        },
+      ],
+    },
   ],
   targets: [
     atLeast('L1 hit >= 1.5x bentocache (L1 + L2 + bus)', 'tiered-l1-hit', 'bentocache', 1.5),
@@ -81,6 +125,41 @@ const tieredCases: CaseModule = {
       'kv-store',
       'x the delay',
     ),
+    {
+      description:
+        'Loader runs for a cold key across 4 processes x 25 callers: one (cross-instance single-flight)',
+      check: (results) => {
+        const ours = figureOf(results, 'tiered-cold-key-runs', 'kv-store');
+        if (ours === undefined) return undefined;
+        const bento = figureOf(results, 'tiered-cold-key-runs', 'bentocache');
+        return {
+          measured: `${ours}${bento === undefined ? '' : ` (bentocache: ${bento})`}`,
+          met: ours <= 1,
+          ratio: ours,
+          threshold: 1,
+          higherIsBetter: false,
+        };
+      },
+    },
+    {
+      description:
+        'Redis paused: p99 latency of a call for a held key <= 50 ms (one call every 50 ms for 5 s)',
+      check: (results) => {
+        const ours = figureOf(results, 'tiered-paused-p99', 'kv-store');
+        if (ours === undefined) return undefined;
+        const peers = ['bentocache', 'node-redis CSC']
+          .map((peer) => [peer, figureOf(results, 'tiered-paused-p99', peer)] as const)
+          .filter((p): p is readonly [string, number] => p[1] !== undefined)
+          .map(([peer, ms]) => `${peer} ${ms.toFixed(1)} ms`);
+        return {
+          measured: `${ours.toFixed(1)} ms${peers.length ? ` (${peers.join(', ')})` : ''}`,
+          met: ours <= 50,
+          ratio: ours / 50,
+          threshold: 1,
+          higherIsBetter: false,
+        };
+      },
+    },
   ],
 };
 export default tieredCases;

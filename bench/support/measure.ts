@@ -117,6 +117,33 @@ export async function interleavedRounds(
 }
 
 /**
+ * Measures every subject at once in each of `rounds` rounds, for conditions that every subject
+ * must meet together (a paused server: one pause per round, the subjects' calls running side by
+ * side during it). `round()` returns row id -> subject -> figure; no warm-up round (the caller
+ * warms the subjects as part of each round). Returns row id -> subject -> figure per round.
+ */
+export async function sharedRounds(
+  rounds: number,
+  round: () => Promise<Record<string, Record<string, number>>>,
+): Promise<RoundsReport['rows']> {
+  const rows: RoundsReport['rows'] = {};
+  const setupEnd = process.uptime();
+  for (let r = 0; r < rounds; r++) {
+    for (const [row, bySubject] of Object.entries(await round())) {
+      for (const [subject, value] of Object.entries(bySubject)) {
+        ((rows[row] ??= {})[subject] ??= Array.from({ length: rounds }, () => Number.NaN))[r] =
+          value;
+      }
+    }
+  }
+  phases.setup = (phases.setup ?? 0) + setupEnd - phases.mark;
+  phases.warmup = phases.warmup ?? 0;
+  phases.rounds = (phases.rounds ?? 0) + process.uptime() - setupEnd;
+  phases.mark = process.uptime();
+  return rows;
+}
+
+/**
  * Rates (ops/s) of calls awaited one at a time, for every subject, measured in blocks of `block`
  * calls that alternate between the subjects (A B C, then B C A, ...) until each made `count`
  * calls; `rounds` such rounds after a warm-up block each. For calls bound by a round trip, whose

@@ -6,6 +6,7 @@ import { figureOf, pairedRatio, type RunResults } from './results.js';
 export function formatFigure(value: number, unit: Unit): string {
   if (unit === 'ops/s') return `${Math.round(value).toLocaleString('en-US')} ops/s`;
   if (unit === 'ms') return `${value < 1 ? value.toFixed(4) : value.toFixed(1)} ms`;
+  if (unit === 'count') return Number.isInteger(value) ? String(value) : value.toFixed(1);
   return `${Math.round(value)} B/key`;
 }
 

@@ -12,7 +12,7 @@ const call = args[0] === 'getorset' ? 'getorset' : 'get';
 const row = call === 'get' ? 'tiered-l1-hit' : 'tiered-getorset-hit';
 const port = Number(process.env.BENCH_REDIS_PORT);
 
-const KEYS = 1_000;
+const KEYS = quick ? 100 : 1_000;
 const keys = Array.from({ length: KEYS }, (_, i) => sampleKey(i));
 const built = new Map<string, TieredSubject>();
 for (const [n, name] of subjects.entries()) {

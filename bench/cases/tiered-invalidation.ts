@@ -62,8 +62,10 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 }
 
-const pairs = new Map<string, Pair>();
-for (const [n, name] of subjects.entries()) pairs.set(name, await openPair(name, n));
+// Opened side by side: most of this is the start-up of the writers' processes.
+const pairs = new Map<string, Pair>(
+  await Promise.all(subjects.map(async (name, n) => [name, await openPair(name, n)] as const)),
+);
 const rows = await interleavedRounds(subjects, quick ? 1 : 3, async (name) => {
   const pair = pairs.get(name) as Pair;
   const delays: number[] = [];

@@ -70,7 +70,7 @@ async function redisReads(): Promise<number> {
 }
 
 await holdEveryKey();
-const count = quick ? 1_000 : 20_000;
+const count = quick ? 1_000 : 10_000;
 const rows = await interleavedRounds(subjects, quick ? 1 : 10, async (subject) => {
   const before = await redisReads();
   const rate = await sequentialRate(

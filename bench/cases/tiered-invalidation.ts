@@ -11,7 +11,7 @@ import { tieredSubject, type TieredSubject } from '../support/tiered-subjects.js
 // a reader of each library sees. 0 means A read the new value before B had its acknowledgement.
 const { subjects, quick } = scriptArgs();
 const port = Number(process.env.BENCH_REDIS_PORT);
-const SAMPLES = quick ? 20 : 500;
+const SAMPLES = quick ? 20 : 300;
 const KEY = 'hot';
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -40,7 +40,7 @@ const tieredCases: CaseModule = {
       subjects: ['kv-store', 'bentocache', 'node-redis CSC'],
       rows: (['50', '99'] as const).map((percentile) => ({
         id: `tiered-invalidation-p${percentile}`,
-        title: `Cross-process invalidation delay: write acknowledged in process B to process A's first read of the new value (A reading in a loop), p${percentile} of 500 (median of 3 rounds)`,
+        title: `Cross-process invalidation delay: write acknowledged in process B to process A's first read of the new value (A reading in a loop), p${percentile} of 300 (median of 3 rounds)`,
         unit: 'ms' as const,
       })),
       redis: true,

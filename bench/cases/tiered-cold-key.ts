@@ -1,6 +1,4 @@
-import { fork } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { forkHelper } from '../support/forked.js';
 import { interleavedRounds, reportRounds, scriptArgs } from '../support/measure.js';
 
 // argv: subjects ('kv-store': @Cached, 'bentocache': getOrSet), quick. Four instances (forked
@@ -12,7 +10,6 @@ const port = Number(process.env.BENCH_REDIS_PORT);
 const INSTANCES = 4;
 const CALLERS = 25;
 const LOADER_MS = 200;
-const here = dirname(fileURLToPath(import.meta.url));
 const prefix = `bench-tiered-cold-${process.pid}:`;
 
 interface Reply {
@@ -21,19 +18,9 @@ interface Reply {
   answered: boolean;
 }
 
-const instances = Array.from({ length: INSTANCES }, () => {
-  const child = fork(join(here, '..', 'support', 'tiered-cold-worker.js'), [
-    subjects.join(','),
-    String(port),
-    prefix,
-  ]);
-  const replies: Array<(message: Reply) => void> = [];
-  child.on('message', (message: Reply) => replies.shift()?.(message));
-  return {
-    child,
-    nextReply: (): Promise<Reply> => new Promise((resolve) => replies.push(resolve)),
-  };
-});
+const instances = Array.from({ length: INSTANCES }, () =>
+  forkHelper<Reply>('tiered-cold-worker', [subjects.join(','), String(port), prefix]),
+);
 await Promise.all(instances.map((i) => i.nextReply()));
 
 let round = 0;
@@ -50,8 +37,5 @@ const rows = await interleavedRounds(subjects, quick ? 1 : 5, async (subject) =>
     'tiered-cold-key-ms': Math.max(...done.map((r) => r.ms)),
   };
 });
-for (const { child } of instances) {
-  child.send('stop');
-  await new Promise((resolve) => child.once('exit', resolve));
-}
+for (const instance of instances) await instance.stop();
 reportRounds(rows);

@@ -1,7 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { interleavedRounds, reportRounds, scriptArgs } from '../support/measure.js';
+import { forkHelper, type Forked } from '../support/forked.js';
+import { interleavedRounds, percentile, reportRounds, scriptArgs } from '../support/measure.js';
 import { tieredSubject, type TieredSubject } from '../support/tiered-subjects.js';
 
 // argv: subjects (names of TIERED_SUBJECTS), quick. Per subject, instance A (this process) holds
@@ -13,12 +11,10 @@ const { subjects, quick } = scriptArgs();
 const port = Number(process.env.BENCH_REDIS_PORT);
 const SAMPLES = quick ? 20 : 300;
 const KEY = 'hot';
-const here = dirname(fileURLToPath(import.meta.url));
 
 interface Pair {
   a: TieredSubject;
-  b: ChildProcess;
-  nextReply(): Promise<{ ackAt?: string }>;
+  b: Forked<{ ackAt?: string }>;
   /** The value B wrote last. */
   value: number;
 }
@@ -26,14 +22,10 @@ interface Pair {
 async function openPair(name: string, n: number): Promise<Pair> {
   const prefix = `bench-tiered-inv-${n}:`;
   const a = await tieredSubject(name, { port, prefix, timeout: 2, maxEntries: 100 });
-  const b = fork(join(here, '..', 'support', 'tiered-writer.js'), [name, String(port), prefix]);
-  const replies: Array<(message: { ackAt?: string }) => void> = [];
-  b.on('message', (message: { ackAt?: string }) => replies.shift()?.(message));
-  const nextReply = (): Promise<{ ackAt?: string }> =>
-    new Promise((resolve) => replies.push(resolve));
-  await nextReply();
+  const b = forkHelper<{ ackAt?: string }>('tiered-writer', [name, String(port), prefix]);
+  await b.nextReply();
   await a.put(KEY, 0);
-  return { a, b, nextReply, value: 0 };
+  return { a, b, value: 0 };
 }
 
 /** One write by B; resolves milliseconds from its acknowledgement to A reading the new value. */
@@ -43,8 +35,8 @@ async function sample(pair: Pair): Promise<number> {
   await a.get(KEY);
   if ((await a.get(KEY)) !== pair.value) throw new Error('A did not read the previous value');
   const value = ++pair.value;
-  const ack = pair.nextReply();
-  b.send({ key: KEY, value });
+  const ack = b.nextReply();
+  b.child.send({ key: KEY, value });
   let seenAt: bigint;
   for (;;) {
     const startedAt = process.hrtime.bigint();
@@ -56,10 +48,6 @@ async function sample(pair: Pair): Promise<number> {
   }
   const ackAt = BigInt((await ack).ackAt as string);
   return Math.max(0, Number(seenAt - ackAt) / 1e6);
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 }
 
 // Opened side by side: most of this is the start-up of the writers' processes.
@@ -77,8 +65,7 @@ const rows = await interleavedRounds(subjects, quick ? 1 : 3, async (name) => {
   };
 });
 for (const { a, b } of pairs.values()) {
-  b.send('stop');
-  await new Promise((resolve) => b.once('exit', resolve));
+  await b.stop();
   await a.close();
 }
 reportRounds(rows);

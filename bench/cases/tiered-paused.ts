@@ -1,6 +1,6 @@
 import { redisCli, startRedis } from '../../test/support/redis-harness.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
-import { reportRounds, scriptArgs, sharedRounds } from '../support/measure.js';
+import { percentile, reportRounds, scriptArgs, sharedRounds } from '../support/measure.js';
 import { tieredSubject, type TieredSubject } from '../support/tiered-subjects.js';
 
 // argv: subjects (names of TIERED_SUBJECTS), quick. This script starts its own redis-server and
@@ -35,10 +35,6 @@ function callOf(name: string, subject: TieredSubject): (i: number) => Promise<un
       loaderRuns.set(name, (loaderRuns.get(name) ?? 0) + 1);
       return Promise.resolve(sampleValue(i));
     });
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -61,6 +61,30 @@ export function atLeast(
   };
 }
 
+/** Higher-is-better target between two named subjects of a row: ours / peer >= min, on a rate. */
+export function pairedAtLeast(
+  description: string,
+  rowId: string,
+  ours: string,
+  peer: string,
+  min: number,
+): Target {
+  return {
+    description,
+    check: (results) => {
+      const r = pairedRatio(results, rowId, ours, peer);
+      if (r === undefined) return undefined;
+      return {
+        measured: `${r.toFixed(2)}x`,
+        met: r >= min,
+        ratio: r,
+        threshold: min,
+        higherIsBetter: true,
+      };
+    },
+  };
+}
+
 /** Lower-is-better target on a cost (time, bytes): ours / peer <= max. */
 export function atMost(
   description: string,

@@ -69,11 +69,11 @@ const tieredCases: CaseModule = {
       // Starts and pauses its own redis-server, not the shared one.
       script: 'tiered-paused',
       args: [],
-      subjects: ['kv-store', 'bentocache', 'node-redis CSC'],
+      subjects: ['kv-store', 'kv-store + breaker', 'bentocache', 'node-redis CSC'],
       rows: [
         ...(['50', '99'] as const).map((percentile) => ({
           id: `tiered-paused-p${percentile}`,
-          title: `Redis paused (SIGSTOP) for 6 s: p${percentile} latency of a call for a held key, one call every 50 ms (@Cached on a near-cached store vs bentocache getOrSet vs node-redis CSC GET; timeouts 2 s)`,
+          title: `Redis paused (SIGSTOP) for 6 s: p${percentile} latency of a call for a held key, one call every 50 ms (@Cached on a near-cached store, without and with circuitBreaker: true, vs bentocache getOrSet vs node-redis CSC GET; timeouts 2 s)`,
           unit: 'ms' as const,
         })),
         {
@@ -160,7 +160,7 @@ const tieredCases: CaseModule = {
         const p99 = figureOf(results, 'tiered-paused-p99-after-wait', ours);
         const slow = figureOf(results, 'tiered-paused-slow', ours);
         if (p99 === undefined || slow === undefined) return undefined;
-        const peers = ['bentocache', 'node-redis CSC']
+        const peers = ['kv-store + breaker', 'bentocache', 'node-redis CSC']
           .map((peer) => [peer, figureOf(results, 'tiered-paused-p99', peer)] as const)
           .filter((p): p is readonly [string, number] => p[1] !== undefined)
           .map(([peer, ms]) => `${peer} ${ms.toFixed(1)} ms`);

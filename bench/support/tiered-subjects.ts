@@ -52,7 +52,11 @@ class CachedLoads {
   }
 }
 
-async function kvStoreSubject(options: TieredOptions): Promise<TieredSubject> {
+/** `@Cached` in a Nest app over a near-cached Redis store, with the circuit breaker or not. */
+async function kvStoreSubject(
+  options: TieredOptions,
+  circuitBreaker = false,
+): Promise<TieredSubject> {
   @Module({
     imports: [
       KvStoreModule.forRoot({
@@ -62,6 +66,7 @@ async function kvStoreSubject(options: TieredOptions): Promise<TieredSubject> {
         keyPrefix: options.prefix,
         timeout: options.timeout,
         nearCache: { maxEntries: options.maxEntries },
+        circuitBreaker,
       }),
     ],
     providers: [CachedLoads],
@@ -136,7 +141,8 @@ async function nodeRedisCscSubject(options: TieredOptions): Promise<TieredSubjec
 
 /** The tiered contenders by name. */
 export const TIERED_SUBJECTS: Record<string, (options: TieredOptions) => Promise<TieredSubject>> = {
-  'kv-store': kvStoreSubject,
+  'kv-store': (options) => kvStoreSubject(options),
+  'kv-store + breaker': (options) => kvStoreSubject(options, true),
   bentocache: (options) => Promise.resolve(bentocacheSubject(options, true)),
   'bentocache serialize: false': (options) => Promise.resolve(bentocacheSubject(options, false)),
   'node-redis CSC': nodeRedisCscSubject,

@@ -73,6 +73,9 @@ function describeFailure(error: unknown): string {
   return `${outcomeOf(error)} (${text})`;
 }
 
+/** Rounds of the put-order test: each moves the slot once more. */
+const ORDER_ROUNDS = 5;
+
 const ORDERS = [
   { order: 'a data key moved before the index', shard: 3 },
   { order: 'the index moved before a data key', shard: 6 },
@@ -430,4 +433,57 @@ describe('@Cached across 4 instance processes while the slot of its entries move
     },
     60_000,
   );
+});
+
+describe('Writes of one key while its slot moves', () => {
+  it('a put refused for the move never lands after a later put of the same key', async () => {
+    const keyPrefix = uniquePrefix('order');
+    const layout = KeyLayout.cluster(keyPrefix);
+    const shard = 9;
+    const [warm, ...cold] = keysOfShard(layout, shard, 'o', 1 + ORDER_ROUNDS);
+    const store = storeOn(keyPrefix, 10);
+    const rounds: string[] = [];
+    const finals: unknown[] = [];
+    const olderOutcomes: string[] = [];
+    try {
+      // The shard's index exists on the source; a cold key exists on neither node, so a put of
+      // it, which names both, is refused (TRYAGAIN) until the move ends, and sent again meanwhile
+      // (the pause between two sends grows from 20 to 250 ms). A later put of the key must not let
+      // a send of the older one land after it.
+      await store.put(warm as string, 'w');
+      for (const key of cold) {
+        const move = await ManualSlotMove.start(seedPort, keySlot(clusterTags()[shard] as string));
+        try {
+          const source = move.source.port;
+          const refusedBefore = await tryAgainCount(source);
+          const older = settle(store.put(key, 'older'));
+          // More refusals than ioredis follows by itself (16): the store has seen one, and sends it again.
+          await waitUntil(
+            async () => (await tryAgainCount(source)) > refusedBefore + 16,
+            5000,
+            'the older put to be refused by the store',
+          );
+          const newer = settle(store.put(key, 'newer'));
+          await move.finish();
+          const [olderOutcome, newerOutcome] = await Promise.all([older, newer]);
+          const final = await store.get(key);
+          finals.push(final);
+          olderOutcomes.push(olderOutcome.ok ? 'resolved' : outcomeOf(olderOutcome.error));
+          rounds.push(
+            `older ${olderOutcome.ok ? 'resolved' : describeFailure(olderOutcome.error)}, newer ${newerOutcome.ok ? 'resolved' : describeFailure(newerOutcome.error)}, key holds ${JSON.stringify(final)}`,
+          );
+        } finally {
+          move.close();
+        }
+      }
+      console.log(
+        `Two puts of one key refused mid-move (the older one first): ${rounds.join('; ')}`,
+      );
+      expect(finals).toEqual(cold.map(() => 'newer'));
+      // The older put landed before the newer one was sent, or was not sent again (it did not run).
+      expect(olderOutcomes.filter((o) => o !== 'resolved' && o !== 'SLOT_MIGRATING')).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { ConnectionError, RedisStore, SlotMigratingError } from '../../lib/index.js';
 import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
@@ -7,6 +5,7 @@ import {
   ManualSlotMove,
   masters,
   ownerOf,
+  reshard,
   tryAgainCount,
   waitForAgreement,
 } from '../support/cluster-slots.js';
@@ -25,7 +24,6 @@ import {
 // before its shard's index, or the index before a data key), and under a real
 // `redis-cli --cluster reshard`.
 
-const run = promisify(execFile);
 let cluster: ClusterSetup;
 let seedPort: number;
 
@@ -304,22 +302,7 @@ describe('Redis Cluster: redis-cli --cluster reshard under putMany and deleteMan
       };
       const load = [...Array.from({ length: WRITERS }, (_, w) => writer(w)), loner()];
       const started = performance.now();
-      await run(
-        'redis-cli',
-        [
-          '--cluster',
-          'reshard',
-          `${LOOPBACK}:${source.port}`,
-          '--cluster-from',
-          source.id,
-          '--cluster-to',
-          target.id,
-          '--cluster-slots',
-          String(slot - first + 1),
-          '--cluster-yes',
-        ],
-        { timeout: 60_000 },
-      );
+      await reshard(source.port, source.id, target.id, slot - first + 1);
       const reshardMs = Math.round(performance.now() - started);
       running = false;
       await Promise.all(load);

@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { RedisStore, type RedisStoreOptions } from '../../lib/index.js';
 import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
 import { assertBuiltCli } from '../cli/run-cli-process.js';
 import { STALENESS_WINDOW_MS } from '../redis/near-cache/support/near-cache-helpers.js';
-import { masters, ownerOf, waitForAgreement } from '../support/cluster-slots.js';
+import { masters, ownerOf, reshard, waitForAgreement } from '../support/cluster-slots.js';
 import {
   checkCoherence,
   describeViolation,
@@ -53,7 +51,6 @@ import {
  * test/reliability/failover-coherence.spec.ts`.
  */
 
-const run = promisify(execFile);
 const WORKERS = [
   { name: 'near-1', mode: 'default' },
   { name: 'near-2', mode: 'default' },
@@ -487,22 +484,7 @@ describe('history check: Redis Cluster, a master paused past its promotion, and 
       keys,
       async ({ mark }) => {
         const start = mark('reshard');
-        await run(
-          'redis-cli',
-          [
-            '--cluster',
-            'reshard',
-            `${LOOPBACK}:${source.port}`,
-            '--cluster-from',
-            source.id,
-            '--cluster-to',
-            target.id,
-            '--cluster-slots',
-            String(best!.count),
-            '--cluster-yes',
-          ],
-          { timeout: 60_000 },
-        );
+        await reshard(source.port, source.id, target.id, best!.count);
         reshardMs = Math.round(now() - start);
         mark('reshard done');
         return start;

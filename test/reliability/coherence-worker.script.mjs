@@ -39,6 +39,8 @@ const settings = {
   rareKeys: ['k6', 'k7'],
   /** Store timeout, seconds. */
   timeout: 1,
+  /** The store's `circuitBreaker` option (undefined: off). */
+  circuitBreaker: undefined,
   maxMs: 90_000,
   maxOps: 200_000,
   /** Share of writes that are journal puts (keys of their own, never overwritten). */
@@ -61,6 +63,7 @@ const store = createStore({
   ...(settings.connection ?? { host: '127.0.0.1', port: settings.port }),
   keyPrefix: settings.keyPrefix,
   timeout: settings.timeout,
+  ...(settings.circuitBreaker === undefined ? {} : { circuitBreaker: settings.circuitBreaker }),
   ...(control || settings.mode === 'none'
     ? {}
     : { nearCache: { maxEntries: 1000, mode: settings.mode, ...settings.nearCache } }),

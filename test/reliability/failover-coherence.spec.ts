@@ -15,7 +15,8 @@ import {
   type PhaseMark,
 } from '../support/coherence-checker.js';
 import {
-  readHistory,
+  initiallyAbsent,
+  readCoherenceHistory,
   startCoherenceWorker,
   type CoherenceWorker,
 } from '../support/coherence-workers.js';
@@ -129,8 +130,8 @@ async function runScenario(
   };
   const worker = (name: string, mode: string, own: readonly string[]): CoherenceWorker =>
     startCoherenceWorker(
+      name,
       {
-        name,
         connection,
         keyPrefix,
         mode,
@@ -164,18 +165,10 @@ async function runScenario(
     // application would: a write acknowledged by a demoted server is not found.
     checker = new RedisStore({ ...connection, keyPrefix, timeout: 10 } as RedisStoreOptions);
 
-    const ops: HistoryOp[] = keys.shared.concat(keys.own).map((key) => ({
-      kind: 'write',
-      key,
-      value: null,
-      start: 0,
-      end: 0,
-      ok: true,
-      by: 'initial',
-    }));
+    const ops: HistoryOp[] = initiallyAbsent([...keys.shared, ...keys.own]);
     let failedOps = 0;
     for (const worker of workers) {
-      const history = await readHistory(worker);
+      const history = await readCoherenceHistory(worker);
       ops.push(...history.ops);
       failedOps += history.errors;
     }

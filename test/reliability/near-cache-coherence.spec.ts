@@ -13,7 +13,8 @@ import {
   type PhaseMark,
 } from '../support/coherence-checker.js';
 import {
-  readHistory,
+  initiallyAbsent,
+  readCoherenceHistory,
   startCoherenceWorker,
   type CoherenceWorker,
   type StatsSample,
@@ -164,7 +165,6 @@ function startWorker(
   nearCache: Record<string, unknown>,
 ): Worker {
   const settings = {
-    name,
     port,
     keyPrefix: group.prefix,
     mode: control ? 'never-invalidated' : group.mode,
@@ -176,7 +176,7 @@ function startWorker(
     timeout: 1,
     maxMs: 90_000,
   };
-  return { ...startCoherenceWorker(settings, dir), group, control };
+  return { ...startCoherenceWorker(name, settings, dir), group, control };
 }
 
 /** Whether this build of the store accepts `nearCache.maxAge`. */
@@ -486,18 +486,11 @@ describe('near cache coherence under faults (issue 25)', () => {
     dir = await mkdtemp(join(tmpdir(), 'kv-coherence-'));
 
     for (const mode of MODES) {
-      const group: Group = { mode, prefix: uniquePrefix(`coherence-${mode}`), external: [] };
-      for (const key of KEYS) {
-        group.external.push({
-          kind: 'write',
-          key,
-          value: null,
-          start: 0,
-          end: 0,
-          ok: true,
-          by: 'initial',
-        });
-      }
+      const group: Group = {
+        mode,
+        prefix: uniquePrefix(`coherence-${mode}`),
+        external: initiallyAbsent(KEYS),
+      };
       groups.set(mode, group);
     }
     const nearCache = withMaxAge ? { maxAge: NEAR_CACHE_MAX_AGE } : {};
@@ -546,7 +539,7 @@ describe('near cache coherence under faults (issue 25)', () => {
       const ops: HistoryOp[] = [...group.external];
       let errors = 0;
       for (const worker of members) {
-        const history = await readHistory(worker);
+        const history = await readCoherenceHistory(worker);
         ops.push(...history.ops);
         errors += history.errors;
         samples.set(worker.name, history.stats);

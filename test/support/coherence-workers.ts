@@ -6,55 +6,57 @@ import { REPO } from '../cli/run-cli-process.js';
 import type { HistoryOp } from './coherence-checker.js';
 
 /**
- * The processes of the multi-process history checks: each runs
- * test/reliability/coherence-worker.script.mjs on the built package, reads and writes a few keys
- * with timestamps until stopped, and records every call in a JSON-lines history that
- * {@link readHistory} turns into the checker's input (test/support/coherence-checker.ts).
+ * Application instances of a multi-process coherence check, each in its own process running
+ * `test/reliability/coherence-worker.script.mjs` on the built package (`npm run build` first),
+ * and the histories they record, in the shape the coherence checker reads.
  */
 
 const WORKER = join(REPO, 'test', 'reliability', 'coherence-worker.script.mjs');
 
-/** One worker process (see coherence-worker.script.mjs for its settings). */
+/** One running instance. */
 export interface CoherenceWorker {
-  /** Its name: the `by` of its operations, and its history file's name. */
   readonly name: string;
-  /** Where it writes its history. */
   readonly historyFile: string;
-  /** Resolves once its store is connected (and its near cache active, if it has one, within 10 s). */
+  /** Resolves once its store is connected (and its near cache active, when it has one). */
   readonly ready: Promise<{ active: boolean }>;
-  /** Resolves once the process has exited. */
   readonly exited: Promise<void>;
-  /** Tells it to stop, and waits for it to exit (kills it after 10 s). */
+  /** Asks it to stop, waits until it has written its history (SIGKILL after 10 s). */
   stop(): Promise<void>;
 }
 
-/** A sample of a worker's near-cache counters (every 500 ms). */
+/** A sample of the near cache's figures, recorded every 500 ms. */
 export interface StatsSample {
-  /** When it was taken, ms on the shared clock. */
   t: number;
-  /** Whether the near cache was serving from memory. */
   active: boolean;
-  /** Near-cache hits so far. */
   hits: number;
-  /** Near-cache misses so far. */
   misses: number;
-  /** Times the near cache was emptied so far. */
   flushes: number;
 }
 
+/** What one instance recorded. */
+export interface WorkerHistory {
+  ops: HistoryOp[];
+  stats: StatsSample[];
+  /** Operations that failed. */
+  errors: number;
+  /** Failed operations by error code (`TIMEOUT`, `CIRCUIT_OPEN`...). */
+  errorCodes: Record<string, number>;
+}
+
 /**
- * Starts a worker named `settings.name` whose history goes to `dir`; `settings` are the worker's
- * (keys, mode, connection, timeout in seconds...), passed through as JSON.
+ * Starts an instance named `name` that records into `dir`; `settings` are the worker script's
+ * (port, keyPrefix, mode, nearCache, keys, timeout, circuitBreaker...), `name` and `historyFile`
+ * aside.
  */
 export function startCoherenceWorker(
-  settings: { readonly name: string } & Record<string, unknown>,
+  name: string,
+  settings: Record<string, unknown>,
   dir: string,
 ): CoherenceWorker {
-  const name = settings.name;
   const historyFile = join(dir, `${name}.jsonl`);
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
-    [WORKER, JSON.stringify({ ...settings, historyFile })],
+    [WORKER, JSON.stringify({ ...settings, name, historyFile })],
     { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -84,14 +86,10 @@ export function startCoherenceWorker(
   };
 }
 
-/** A worker's history: its calls as checker operations, its near-cache samples, its failed calls. */
-export async function readHistory(
-  worker: CoherenceWorker,
-): Promise<{ ops: HistoryOp[]; stats: StatsSample[]; errors: number }> {
+/** Reads the history `worker` recorded, its reads and writes attributed to its name. */
+export async function readCoherenceHistory(worker: CoherenceWorker): Promise<WorkerHistory> {
   const text = await readFile(worker.historyFile, 'utf8');
-  const ops: HistoryOp[] = [];
-  const stats: StatsSample[] = [];
-  let errors = 0;
+  const history: WorkerHistory = { ops: [], stats: [], errors: 0, errorCodes: {} };
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const entry = JSON.parse(line) as {
@@ -101,13 +99,18 @@ export async function readHistory(
       s: number;
       e: number;
       ok: boolean;
+      err?: string;
     } & StatsSample;
     if (entry.op === 'stats') {
-      stats.push(entry);
+      history.stats.push(entry);
       continue;
     }
-    if (!entry.ok) errors++;
-    ops.push({
+    if (!entry.ok) {
+      history.errors++;
+      const code = entry.err ?? 'unknown';
+      history.errorCodes[code] = (history.errorCodes[code] ?? 0) + 1;
+    }
+    history.ops.push({
       kind: entry.op === 'get' ? 'read' : 'write',
       key: entry.k,
       value: entry.v ?? null,
@@ -117,5 +120,18 @@ export async function readHistory(
       by: worker.name,
     });
   }
-  return { ops, stats, errors };
+  return history;
+}
+
+/** Writes of null to every key before the run: the state of keys under a new prefix. */
+export function initiallyAbsent(keys: readonly string[]): HistoryOp[] {
+  return keys.map((key) => ({
+    kind: 'write',
+    key,
+    value: null,
+    start: 0,
+    end: 0,
+    ok: true,
+    by: 'initial',
+  }));
 }

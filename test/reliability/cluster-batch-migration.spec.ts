@@ -13,6 +13,7 @@ import { startInstances, type Instance } from '../nest/multi-instance/instances.
 import { outcomeOf } from '../support/redis-faults.js';
 import {
   LOOPBACK,
+  redisCli,
   startCluster,
   uniquePrefix,
   waitUntil,
@@ -466,6 +467,66 @@ describe('Writes of one key while its slot moves', () => {
       // The older put landed before the newer one was sent, or was not sent again (it did not run).
       expect(olderOutcomes.filter((o) => o !== 'resolved' && o !== 'SLOT_MIGRATING')).toEqual([]);
     } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
+describe('Durable writes while a slot moves', () => {
+  it('a durable put that ran on the node importing the slot is not confirmed by the old owner’s replicas', async () => {
+    const keyPrefix = uniquePrefix('durable-move');
+    const layout = KeyLayout.cluster(keyPrefix);
+    const shard = 5;
+    const [key] = keysOfShard(layout, shard, 'd', 1) as [string];
+    const { indexKey, dataPrefix } = layout.shards[shard] as {
+      indexKey: Buffer;
+      dataPrefix: string;
+    };
+    const store = new RedisStore({
+      cluster: { nodes: [{ host: LOOPBACK, port: seedPort }] },
+      keyPrefix,
+      timeout: 5,
+      durability: { replicas: 1, timeout: 0.5 },
+    });
+    let move: ManualSlotMove | undefined;
+    let pausedPid: number | undefined;
+    try {
+      // Replicas still waiting for their first full sync confirm nothing.
+      for (const node of cluster.nodes) {
+        await waitUntil(
+          async () =>
+            /role:master|master_link_status:up/.test(
+              await redisCli(node.port, 'info', 'replication'),
+            ),
+          20_000,
+          `port ${node.port} to be a master or a synced replica`,
+        );
+      }
+      await store.put(key, 'before');
+      // The key and its shard's index move first: a put of it now runs on the target (ASK).
+      move = await ManualSlotMove.start(seedPort, keySlot(clusterTags()[shard] as string));
+      await move.migrate([indexKey, dataPrefix + key]);
+      const info = await redisCli(move.target.port, 'info', 'replication');
+      const replicaPort = Number(/^slave0:ip=[^,]+,port=(\d+)/m.exec(info)?.[1]);
+      const replica = cluster.nodes.find((node) => node.port === replicaPort);
+      expect(replica).toBeDefined();
+      process.kill(replica!.pid, 'SIGSTOP');
+      pausedPid = replica!.pid;
+      const outcome = await settle(store.put(key, 'during'));
+      const copies = await move.copies(dataPrefix + key);
+      process.kill(replica!.pid, 'SIGCONT');
+      pausedPid = undefined;
+      console.log(
+        `durable put run on the importing node, its replica paused: ${outcome.ok ? 'resolved' : describeFailure(outcome.error)}; copies ${JSON.stringify(copies)}`,
+      );
+      expect(copies).toEqual({ source: null, target: JSON.stringify('during') });
+      expect(outcome.ok ? 'resolved' : outcomeOf(outcome.error)).toBe('TIMEOUT');
+      // Once the move ends, durable writes of the shard are confirmed on its new owner.
+      await move.finish();
+      await expect(store.put(key, 'after')).resolves.toBeUndefined();
+    } finally {
+      if (pausedPid !== undefined) process.kill(pausedPid, 'SIGCONT');
+      move?.close();
       await store.close();
     }
   }, 60_000);

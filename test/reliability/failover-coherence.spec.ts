@@ -30,6 +30,7 @@ import {
   waitUntil,
   type ClusterSetup,
   type SentinelSetup,
+  setDownAfter,
 } from '../support/redis-harness.js';
 
 /**
@@ -304,14 +305,7 @@ describe('history check: Sentinel primary paused (SIGSTOP) past its failover, th
   beforeAll(async () => {
     await assertBuiltCli();
     setup = await startSentinelSetup('kvhistory');
-    await redisCli(
-      setup.sentinel.port,
-      'sentinel',
-      'set',
-      setup.name,
-      'down-after-milliseconds',
-      '1000',
-    );
+    await setDownAfter(setup, 1000);
     // A replica still waiting for its first full sync would be promoted without the data.
     await waitUntil(
       async () =>

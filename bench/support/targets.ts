@@ -32,8 +32,9 @@ export function fastestOf(results: RunResults, rowId: string, peers: readonly st
 }
 
 /**
- * Higher-is-better target: ours / peer >= min, on a rate (ops/s). `peer` may be a function that
- * picks it from the run (the fastest raw client of the row). `note` adds context to the cell.
+ * Higher-is-better target: ours / peer >= min, on a rate (ops/s); `ours` is the subject named
+ * `kv-store` unless given. `peer` may be a function that picks it from the run (the fastest raw
+ * client of the row). `note` adds context to the cell.
  */
 export function atLeast(
   description: string,
@@ -41,41 +42,18 @@ export function atLeast(
   peer: string | ((results: RunResults) => string),
   min: number,
   note?: (results: RunResults) => string | undefined,
+  ours = 'kv-store',
 ): Target {
   return {
     description,
     check: (results) => {
       const peerName = typeof peer === 'string' ? peer : peer(results);
-      const r = pairedRatio(results, rowId, 'kv-store', peerName);
+      const r = pairedRatio(results, rowId, ours, peerName);
       if (r === undefined) return undefined;
       const against = typeof peer === 'string' ? '' : ` vs ${peerName}`;
       const extra = note?.(results);
       return {
         measured: `${r.toFixed(2)}x${against}${extra ? ` (${extra})` : ''}`,
-        met: r >= min,
-        ratio: r,
-        threshold: min,
-        higherIsBetter: true,
-      };
-    },
-  };
-}
-
-/** Higher-is-better target between two named subjects of a row: ours / peer >= min, on a rate. */
-export function pairedAtLeast(
-  description: string,
-  rowId: string,
-  ours: string,
-  peer: string,
-  min: number,
-): Target {
-  return {
-    description,
-    check: (results) => {
-      const r = pairedRatio(results, rowId, ours, peer);
-      if (r === undefined) return undefined;
-      return {
-        measured: `${r.toFixed(2)}x`,
         met: r >= min,
         ratio: r,
         threshold: min,

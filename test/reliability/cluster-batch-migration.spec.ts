@@ -12,6 +12,7 @@ import {
 } from '../support/cluster-slots.js';
 import { startInstances, type Instance } from '../nest/multi-instance/instances.js';
 import { outcomeOf } from '../support/redis-faults.js';
+import { REDIS_CLI } from '../support/server-binaries.js';
 import {
   LOOPBACK,
   startCluster,
@@ -302,7 +303,7 @@ describe('Redis Cluster: redis-cli --cluster reshard under putMany and deleteMan
       const load = [...Array.from({ length: WRITERS }, (_, w) => writer(w)), loner()];
       const started = performance.now();
       await run(
-        'redis-cli',
+        REDIS_CLI,
         [
           '--cluster',
           'reshard',

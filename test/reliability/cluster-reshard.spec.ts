@@ -12,6 +12,7 @@ import {
   uniquePrefix,
   type ClusterSetup,
 } from '../support/redis-harness.js';
+import { REDIS_CLI } from '../support/server-binaries.js';
 import { sleep } from '../support/sleep.js';
 
 const run = promisify(execFile);
@@ -107,7 +108,7 @@ describe('Redis Cluster: live resharding (redis-cli --cluster reshard) under wri
       await sleep(200);
       const started = performance.now();
       await run(
-        'redis-cli',
+        REDIS_CLI,
         [
           '--cluster',
           'reshard',

@@ -66,7 +66,8 @@ run_cell() {
 }
 
 # The Redis groups: every spec that starts a server, and the contract suite over it.
-redis_groups=(test/redis test/reliability/durability.spec.ts test/nest/cached-tags.redis.spec.ts
+redis_groups=(test/redis test/reliability/durability.spec.ts test/reliability/durability-aof.spec.ts
+  test/nest/cached-tags.redis.spec.ts
   test/keyv/keyv-compliance.redis.spec.ts)
 # The unit groups: no server, no Nest application.
 unit_groups=(test/memory test/cli test/migration test/architecture test/kv-store-env.spec.ts

@@ -173,6 +173,12 @@ export async function redisCli(port: number, ...args: string[]): Promise<string>
   return stdout;
 }
 
+/** Calls of one command so far, from `INFO commandstats`. */
+export async function commandCalls(port: number, command: string): Promise<number> {
+  const stats = await redisCli(port, 'info', 'commandstats');
+  return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+}
+
 /** Polls `check` every 50 ms until it resolves true, or fails after `ms` milliseconds. */
 export async function waitUntil(
   check: () => Promise<boolean> | boolean,
@@ -206,12 +212,20 @@ export interface SentinelSetup {
   stop(): Promise<void>;
 }
 
-/** Starts a primary, a replica of it, and one Sentinel (quorum 1) monitoring them. */
-export async function startSentinelSetup(name = 'kvprimary'): Promise<SentinelSetup> {
-  const primary = await startRedis();
+/**
+ * Starts a primary, a replica of it, and one Sentinel (quorum 1) monitoring them; `args` go to
+ * the primary and the replica (e.g. to turn the append-only file on).
+ */
+export async function startSentinelSetup(
+  name = 'kvprimary',
+  args: readonly string[] = [],
+): Promise<SentinelSetup> {
+  const primary = await startRedis({ args: [...args] });
   const processes: RedisProcess[] = [primary];
   try {
-    const replica = await startRedis({ args: ['--replicaof', LOOPBACK, String(primary.port)] });
+    const replica = await startRedis({
+      args: [...args, '--replicaof', LOOPBACK, String(primary.port)],
+    });
     processes.push(replica);
     const sentinel = await startRedis({
       config: [

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 
@@ -52,3 +53,33 @@ export const REDIS_SERVER = resolveBinary('KV_TEST_REDIS_SERVER', [
 
 /** The CLI binary the tests run (`redis-cli` unless the environment names another). */
 export const REDIS_CLI = resolveBinary('KV_TEST_REDIS_CLI', ['redis-cli', 'valkey-cli']);
+
+/** What {@link serverVersion} read off `REDIS_SERVER --version`. */
+export interface ServerVersion {
+  /** `Redis` or `Valkey`. */
+  readonly name: string;
+  readonly major: number;
+  readonly minor: number;
+  /** As printed, e.g. `Valkey 8.0.1`. */
+  readonly text: string;
+}
+
+/** The name and version of the server binary the tests start. */
+export function serverVersion(): ServerVersion {
+  const printed = execFileSync(REDIS_SERVER, ['--version'], { encoding: 'utf8' });
+  const match = /^(\w+) server v=(\d+)\.(\d+)\.(\d+)/.exec(printed);
+  if (match === null) throw new Error(`${REDIS_SERVER} --version printed ${printed}`);
+  const [, name, major, minor, patch] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return {
+    name,
+    major: Number(major),
+    minor: Number(minor),
+    text: `${name} ${major}.${minor}.${patch}`,
+  };
+}

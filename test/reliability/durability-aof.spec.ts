@@ -26,6 +26,14 @@ function aofStore(port: number, replicas: number): RedisStore {
   });
 }
 
+/** What a put of `k` rejects with (undefined when it resolves). */
+function failureOfPut(store: RedisStore): Promise<unknown> {
+  return store.put('k', 1).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
 if (hasWaitAof) {
   describe(`durability.localAof on ${server.text}`, () => {
     let primary: RedisProcess | undefined;
@@ -56,10 +64,7 @@ if (hasWaitAof) {
       primary = await startRedis();
       const store = aofStore(primary.port, 0);
       try {
-        const failure = await store.put('k', 1).then(
-          () => undefined,
-          (error: unknown) => error,
-        );
+        const failure = await failureOfPut(store);
         expect(failure).toBeInstanceOf(CommandError);
         expect(String(failure)).toMatch(/durability\.localAof .*appendonly is disabled/);
         // Applied on the primary, as the message says.
@@ -93,10 +98,7 @@ if (hasWaitAof) {
       const primary = await startRedis({ args: ['--appendonly', 'yes'] });
       const store = aofStore(primary.port, 0);
       try {
-        const failure = await store.put('k', 1).then(
-          () => undefined,
-          (error: unknown) => error,
-        );
+        const failure = await failureOfPut(store);
         expect(failure).toBeInstanceOf(CommandError);
         expect(String(failure)).toMatch(
           /durability\.localAof \(WAITAOF needs Redis or Valkey 7\.2 or later.*unknown command 'WAITAOF'/,

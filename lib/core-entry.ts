@@ -18,7 +18,7 @@ export type {
   RangeOptions,
 } from './core/types.js';
 export type { TelemetryOption, TelemetryOptions } from './telemetry/telemetry-options.js';
-export type { TelemetryTarget } from './telemetry/telemetry-target.js';
+export type { CircuitReading, TelemetryTarget } from './telemetry/telemetry-target.js';
 export type { CachedOutcome } from './telemetry/cached-telemetry.js';
 export { MAX_TTL_SECONDS, type Duration, type Ttl } from './core/ttl.js';
 export { MAX_KEY_LENGTH } from './core/validation.js';
@@ -44,7 +44,8 @@ export type {
   RedisStoreOptions,
 } from './redis/redis-store-options.js';
 export type { RedisTopology } from './redis/resolve-redis-options.js';
-export type { RedisDurabilityOptions } from './redis/redis-store-options.js';
+export type { CircuitBreakerOptions, RedisDurabilityOptions } from './redis/redis-store-options.js';
+export type { CircuitBreakerStats, CircuitState } from './redis/circuit-breaker.js';
 export type {
   NearCacheOptions,
   NearCacheTrackingMode,

@@ -26,6 +26,12 @@ export const KV_STORE_ENV = {
   nearCacheMaxBytes: 'KV_NEAR_CACHE_MAX_BYTES',
   /** Seconds a near-cache copy is served at most (default 30); needs `KV_NEAR_CACHE_MAX_ENTRIES`. */
   nearCacheMaxAge: 'KV_NEAR_CACHE_MAX_AGE',
+  /** `true` turns on the Redis store's circuit breaker (default `false`). */
+  circuitBreaker: 'KV_REDIS_CIRCUIT_BREAKER',
+  /** Failures in a row that open the breaker (default 5); needs `KV_REDIS_CIRCUIT_BREAKER=true`. */
+  circuitBreakerFailures: 'KV_REDIS_CIRCUIT_BREAKER_FAILURES',
+  /** Seconds the breaker stays open (default 5); needs `KV_REDIS_CIRCUIT_BREAKER=true`. */
+  circuitBreakerDuration: 'KV_REDIS_CIRCUIT_BREAKER_DURATION',
 } as const;
 
 /**
@@ -52,7 +58,7 @@ export type KvStoreEnvOptions =
       type: 'redis';
     } & Pick<
       RedisStoreOptions,
-      'url' | 'timeout' | 'keyPrefix' | 'defaultTtl' | 'serializer' | 'nearCache'
+      'url' | 'timeout' | 'keyPrefix' | 'defaultTtl' | 'serializer' | 'nearCache' | 'circuitBreaker'
     >);
 
 const TYPES = ['memory', 'redis'] as const;
@@ -64,6 +70,9 @@ const REDIS_ONLY = [
   KV_STORE_ENV.nearCacheMaxEntries,
   KV_STORE_ENV.nearCacheMaxBytes,
   KV_STORE_ENV.nearCacheMaxAge,
+  KV_STORE_ENV.circuitBreaker,
+  KV_STORE_ENV.circuitBreakerFailures,
+  KV_STORE_ENV.circuitBreakerDuration,
 ];
 const MEMORY_ONLY = [KV_STORE_ENV.maxEntries];
 
@@ -82,9 +91,13 @@ const MEMORY_ONLY = [KV_STORE_ENV.maxEntries];
  * | `KV_NEAR_CACHE_MAX_ENTRIES` | positive integer: turns the near cache on with this bound (default off) | redis |
  * | `KV_NEAR_CACHE_MAX_BYTES` | positive integer: bytes of values the near cache holds (default unbounded) | redis |
  * | `KV_NEAR_CACHE_MAX_AGE` | seconds > 0 a near-cache copy is served at most (default 30) | redis |
+ * | `KV_REDIS_CIRCUIT_BREAKER` | `true` or `false` (default): the circuit breaker | redis |
+ * | `KV_REDIS_CIRCUIT_BREAKER_FAILURES` | positive integer: failures in a row that open it (default 5) | redis |
+ * | `KV_REDIS_CIRCUIT_BREAKER_DURATION` | seconds > 0 it stays open (default 5) | redis |
  *
- * The last two need `KV_NEAR_CACHE_MAX_ENTRIES`, which turns the near cache on. A malformed value,
- * a near-cache bound without it, or a variable of the other backend than `KV_STORE_TYPE`, throws
+ * The near-cache bounds need `KV_NEAR_CACHE_MAX_ENTRIES`, which turns the near cache on; the
+ * circuit breaker's settings need `KV_REDIS_CIRCUIT_BREAKER=true`. A malformed value, a setting
+ * without the variable it needs, or a variable of the other backend than `KV_STORE_TYPE`, throws
  * `InvalidOptionsError` naming the variable and the accepted values (never echoing a URL, which
  * may hold a password). `kvStoreOptionsFromEnv()` reads `process.env`;
  * `kvStoreOptionsFromEnv(configService)` reads through `@nestjs/config`.
@@ -129,6 +142,7 @@ export function kvStoreOptionsFromEnv(env: KvStoreEnvSource = process.env): KvSt
   return withoutUndefined({
     type,
     ...common,
+    circuitBreaker: readCircuitBreaker(read),
     url,
     timeout: readSeconds(read, KV_STORE_ENV.redisTimeout),
     keyPrefix: read(KV_STORE_ENV.keyPrefix),
@@ -140,6 +154,25 @@ export function kvStoreOptionsFromEnv(env: KvStoreEnvSource = process.env): KvSt
 }
 
 type Read = (name: string) => string | undefined;
+
+/** The `circuitBreaker` option from its three variables; undefined when none is set. */
+function readCircuitBreaker(read: Read): RedisStoreOptions['circuitBreaker'] {
+  const on = readOneOf(read, KV_STORE_ENV.circuitBreaker, ['true', 'false'] as const);
+  const settings = withoutUndefined({
+    failures: readPositiveInteger(read, KV_STORE_ENV.circuitBreakerFailures),
+    duration: readSeconds(read, KV_STORE_ENV.circuitBreakerDuration),
+  });
+  if (on !== 'true' && Object.keys(settings).length > 0) {
+    const set = [KV_STORE_ENV.circuitBreakerFailures, KV_STORE_ENV.circuitBreakerDuration].filter(
+      (name) => read(name) !== undefined,
+    );
+    throw new InvalidOptionsError(
+      `Environment variable ${set.join(', ')} needs ${KV_STORE_ENV.circuitBreaker}=true, which turns the circuit breaker on`,
+    );
+  }
+  if (on === undefined) return undefined;
+  return on === 'true' && Object.keys(settings).length > 0 ? settings : on === 'true';
+}
 
 function reader(env: KvStoreEnvSource): Read {
   const lookup: (name: string) => unknown =

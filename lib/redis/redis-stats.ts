@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { KvStoreStats } from '../core/types.js';
 import { clusterTags, keySlot, type KeyLayout } from './key-layout.js';
 import type { NearCacheStats } from './near-cache/near-cache.js';
+import type { CircuitBreakerStats } from './circuit-breaker.js';
 import { pruneFlagFor } from './migration-safe-index.js';
 import type { RedisClient } from './redis-connection.js';
 import { formatAddress, type RedisTopology } from './resolve-redis-options.js';
@@ -45,6 +46,11 @@ export interface RedisStoreStats extends KvStoreStats {
   nodes?: RedisNodeStats[];
   /** With the `nearCache` option: its hits, misses, invalidations and flushes; absent otherwise. */
   nearCache?: NearCacheStats;
+  /**
+   * With the `circuitBreaker` option: its state, opens and refused calls; absent otherwise. While
+   * it is open `getStats()` is refused: `RedisStore.circuitBreakerStats()` reads the same figures.
+   */
+  circuit?: CircuitBreakerStats;
 }
 
 /** What stats collection needs from the store; `guard` maps failures to the library's errors. */

@@ -78,6 +78,12 @@ export interface RedisStoreOptions extends CommonStoreOptions {
    * resolves, so that a failover cannot lose it; see {@link RedisDurabilityOptions}.
    */
   durability?: RedisDurabilityOptions;
+  /**
+   * Fail calls at once with `CircuitOpenError` after repeated connection or timeout failures,
+   * instead of letting each one wait up to `timeout` seconds: off by default (or `false`); `true`
+   * for the defaults (5 failures, open for 5 s); see {@link CircuitBreakerOptions}.
+   */
+  circuitBreaker?: boolean | CircuitBreakerOptions;
 }
 
 /** Every option name the Redis store accepts, for unknown-option errors. */
@@ -103,6 +109,7 @@ export const REDIS_STORE_OPTION_NAMES = [
   'nearCache',
   'maxValueBytes',
   'durability',
+  'circuitBreaker',
 ] as const;
 
 /**
@@ -131,4 +138,25 @@ export interface RedisDurabilityOptions {
    * failover may lose it.
    */
   timeout: number;
+}
+
+/**
+ * The Redis store's circuit breaker (`circuitBreaker`): after `failures` calls in a row failed
+ * because Redis could not be reached or did not answer in time, every call fails at once with
+ * `CircuitOpenError` for `duration` seconds; then one call is let through, and its outcome closes
+ * the breaker or opens it again. See `docs/redis.md#circuit-breaker`.
+ */
+export interface CircuitBreakerOptions {
+  /**
+   * Calls in a row (a positive integer, default 5) that must fail with `ConnectionError` or
+   * `TimeoutError` within `window` seconds to open the breaker; any answer from Redis resets it.
+   */
+  failures?: number;
+  /**
+   * Seconds (default `failures` × the store's `timeout`) within which those failures must fall:
+   * the failures of a store that waits for each call in turn are `timeout` apart.
+   */
+  window?: number;
+  /** Seconds (default 5) the breaker stays open before it lets one call through to probe. */
+  duration?: number;
 }

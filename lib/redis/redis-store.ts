@@ -36,6 +36,9 @@ import { untilReady } from './until-ready.js';
 import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
 import { CommandGuard } from './command-guard.js';
+import { CircuitBreaker, type CircuitBreakerStats } from './circuit-breaker.js';
+import { resolveCircuitBreaker } from './circuit-breaker-options.js';
+import { translateRedisError } from './redis-errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import { redisTelemetryTarget } from './redis-telemetry-target.js';
 import { storedText } from './stored-text.js';
@@ -79,6 +82,8 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   private readonly batcher: CommandBatcher<RawValue | TimedRaw>;
   private readonly near: NearCache | undefined;
   private readonly commands: CommandGuard;
+  /** Set with the `circuitBreaker` option: asked before every call that needs Redis. */
+  private readonly circuit: CircuitBreaker | undefined;
   private readonly binary: boolean;
   private readonly multiStep = new Set<Promise<unknown>>();
   /** Set with the `durability` option: confirms each write with WAIT on connections of its own. */
@@ -106,6 +111,8 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
         ? KeyLayout.cluster(this.config.keyPrefix)
         : KeyLayout.single(this.config.keyPrefix);
     const durability = resolveDurability(options?.durability, this.config.timeoutMs);
+    const circuit = resolveCircuitBreaker(options?.circuitBreaker, this.config.timeoutMs);
+    this.circuit = circuit && new CircuitBreaker(circuit, this.config.target);
     this.client = createRedisClient(this.config);
     this.commands = new CommandGuard(this.client, this.config, this.layout, () => this.isClosed);
     this.durableWrites =
@@ -175,19 +182,19 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   /** Takes the lease `name` for `token` for `ttlMs` ms unless another process holds it (`SET NX PX`). */
   async tryLease(name: string, token: string, ttlMs: number): Promise<boolean> {
     this.assertOpen();
-    return this.leases.tryLease(name, token, ttlMs);
+    return this.whenAdmitted(() => this.leases.tryLease(name, token, ttlMs));
   }
 
   /** Extends the lease `name` to `ttlMs` ms from now while `token` holds it. */
   async renewLease(name: string, token: string, ttlMs: number): Promise<boolean> {
     this.assertOpen();
-    return this.leases.renewLease(name, token, ttlMs);
+    return this.whenAdmitted(() => this.leases.renewLease(name, token, ttlMs));
   }
 
   /** Releases the lease `name` while `token` holds it. */
   async releaseLease(name: string, token: string): Promise<boolean> {
     this.assertOpen();
-    return this.leases.releaseLease(name, token);
+    return this.whenAdmitted(() => this.leases.releaseLease(name, token));
   }
 
   /**
@@ -218,32 +225,53 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   /** Runs one pass of the background index sweep now; resolves how many stale entries it pruned. */
   sweepIndex(): Promise<number> {
     this.assertOpen();
-    return this.track(this.sweeper.sweep());
+    return this.whenAdmitted(() => this.track(this.sweeper.sweep()));
   }
 
-  /** Counts this store's keys (walking its index) and reports server figures; see {@link RedisStoreStats}. */
+  /**
+   * Counts this store's keys (walking its index) and reports server figures; see
+   * {@link RedisStoreStats}. While the circuit breaker is open it rejects with `CircuitOpenError`
+   * like every call that needs Redis: {@link RedisStore.circuitBreakerStats} answers then.
+   */
   override async getStats(): Promise<RedisStoreStats> {
     return (await super.getStats()) as RedisStoreStats;
   }
 
+  /**
+   * The circuit breaker's state and counts, read in process (also while it is open, when
+   * `getStats()` is refused); undefined without the `circuitBreaker` option.
+   */
+  circuitBreakerStats(): CircuitBreakerStats | undefined {
+    return this.circuit?.stats();
+  }
+
   protected override describeTelemetryTarget(): TelemetryTarget {
-    return redisTelemetryTarget(this.config, () => this.client.status === 'ready');
+    return redisTelemetryTarget(
+      this.config,
+      () => this.client.status === 'ready',
+      this.circuit && (() => (this.circuit as CircuitBreaker).stats()),
+    );
   }
 
   protected readRaw(key: string): RawValue | Promise<RawValue | undefined> {
     const near = this.near;
     if (near === undefined) {
       // Without the near cache the batcher's reads bring raw values.
-      return this.guard(this.batcher.get(this.layout.shardOf(key), key) as Promise<RawValue>, key);
+      return this.whenAdmitted(() =>
+        this.guard(this.batcher.get(this.layout.shardOf(key), key) as Promise<RawValue>, key),
+      );
     }
+    // A near-cache hit needs no Redis, so the breaker is asked only on a miss.
     return (
       near.hit(key) ??
-      this.guard(
-        near.read(
+      this.whenAdmitted(() =>
+        this.guard(
+          near.read(
+            key,
+            (k) => this.batcher.get(this.layout.shardOf(k), k) as Promise<TimedRaw | undefined>,
+          ),
           key,
-          (k) => this.batcher.get(this.layout.shardOf(k), k) as Promise<TimedRaw | undefined>,
         ),
-        key,
       )
     );
   }
@@ -251,8 +279,12 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   protected readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
     if (this.near) {
       return this.near.readMany(keys, (missing) =>
-        readPerShard(this.layout, missing, (names) =>
-          this.guard(readEachWhileSlotMoves(names, (some) => fetchTimedMany(this.direct(), some))),
+        this.whenAdmitted(() =>
+          readPerShard(this.layout, missing, (names) =>
+            this.guard(
+              readEachWhileSlotMoves(names, (some) => fetchTimedMany(this.direct(), some)),
+            ),
+          ),
         ),
       );
     }
@@ -260,11 +292,13 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   }
 
   private readManyFromServer(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
-    return readPerShard(this.layout, keys, (names) =>
-      this.guard<Array<RawValue | null>>(
-        readEachWhileSlotMoves(
-          names,
-          (some) => readMany(this.direct(), some) as Promise<Array<Buffer | null>>,
+    return this.whenAdmitted(() =>
+      readPerShard(this.layout, keys, (names) =>
+        this.guard<Array<RawValue | null>>(
+          readEachWhileSlotMoves(
+            names,
+            (some) => readMany(this.direct(), some) as Promise<Array<Buffer | null>>,
+          ),
         ),
       ),
     );
@@ -306,12 +340,12 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
 
   protected async existsRaw(key: string): Promise<boolean> {
     const name = this.layout.shardFor(key).dataPrefix + key;
-    return (await this.guard(this.direct().exists(name))) === 1;
+    return (await this.whenAdmitted(() => this.guard(this.direct().exists(name)))) === 1;
   }
 
   protected async ttlRaw(key: string): Promise<number | null | undefined> {
     const name = this.layout.shardFor(key).dataPrefix + key;
-    const ms = await this.guard(this.direct().pttl(name));
+    const ms = await this.whenAdmitted(() => this.guard(this.direct().pttl(name)));
     if (ms === -2) return undefined;
     return ms === -1 ? null : ms;
   }
@@ -320,7 +354,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
     range: KeyRange,
     limit: number | undefined,
   ): Promise<Array<[string, RawValue]>> {
-    return readRange(this.rangeContext, range, limit);
+    return this.whenAdmitted(() => readRange(this.rangeContext, range, limit));
   }
 
   protected clearRaw(): Promise<number> {
@@ -328,6 +362,12 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   }
 
   protected statsRaw(): Promise<RedisStoreStats> {
+    return this.whenAdmitted(() => this.statsOfRedis()).then((stats) =>
+      this.circuit ? { ...stats, circuit: this.circuit.stats() } : stats,
+    );
+  }
+
+  private statsOfRedis(): Promise<RedisStoreStats> {
     return this.track(
       collectRedisStats({
         layout: this.layout,
@@ -343,7 +383,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   }
 
   protected async pingRaw(): Promise<void> {
-    await this.guard(this.direct().ping());
+    await this.whenAdmitted(() => this.guard(this.direct().ping()));
   }
 
   protected async closeRaw(): Promise<void> {
@@ -364,9 +404,17 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
     }
   }
 
-  /** Runs a write of `keys` (null: every key) the near cache must not serve stale; see own-writes.ts. */
+  /**
+   * Runs a write of `keys` (null: every key) the near cache must not serve stale (see
+   * own-writes.ts), once the circuit breaker lets it through: a refused write touches nothing.
+   */
   private ownWrite<T>(keys: readonly string[] | null, write: () => Promise<T>): Promise<T> {
-    return ownWrite(this.near, keys, write);
+    return this.whenAdmitted(() => ownWrite(this.near, keys, write));
+  }
+
+  /** `call`, unless the circuit breaker refuses it (then a `CircuitOpenError`, and it never runs). */
+  private whenAdmitted<T>(call: () => Promise<T>): Promise<T> {
+    return this.circuit === undefined ? call() : this.circuit.call(call);
   }
 
   /** Serializes as every store does, then refuses a value over `maxValueBytes` before sending it. */
@@ -396,9 +444,26 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   /** `write`, confirmed by replicas first when the `durability` option asks for it. */
   private durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T> {
     if (this.durableWrites === undefined) return write;
+    const what = DurableWrites.describeKeys(keys);
     // Tracked, so close() waits for confirmations in flight (within its deadline) before it
     // closes their connection.
-    return this.track(this.durableWrites.confirm(shard, write, DurableWrites.describeKeys(keys)));
+    if (this.circuit === undefined)
+      return this.track(this.durableWrites.confirm(shard, write, what));
+    const circuit = this.circuit;
+    let applied = false;
+    const answered = write.then((result) => {
+      applied = true;
+      return result;
+    });
+    return this.track(
+      this.durableWrites.confirm(shard, answered, what).catch((error: unknown) => {
+        if (!applied) throw error;
+        // Redis applied the write and only its replicas lagged: that says nothing of its reach.
+        const failure = translateRedisError(error, this.commands.errors);
+        circuit.excuse(failure);
+        throw failure;
+      }),
+    );
   }
 
   /** `command` with its failure mapped to the library's errors (see {@link CommandGuard.guard}). */

@@ -1,5 +1,6 @@
 import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
 import type { ResolvedRedisConfig } from './resolve-redis-options.js';
+import type { CircuitBreakerStats } from './circuit-breaker.js';
 
 /**
  * Telemetry attributes of a Redis store. `server.address`/`server.port` only on a standalone
@@ -8,12 +9,14 @@ import type { ResolvedRedisConfig } from './resolve-redis-options.js';
 export function redisTelemetryTarget(
   config: ResolvedRedisConfig,
   isReady: () => boolean,
+  circuit?: () => CircuitBreakerStats,
 ): TelemetryTarget {
   const target: TelemetryTarget = {
     namespace: String(config.db),
     topology: config.topology,
     isReady,
   };
+  if (circuit !== undefined) target.circuit = circuit;
   const [server] = config.addresses;
   if (config.topology === 'standalone' && server !== undefined) {
     target.serverAddress = server.host;

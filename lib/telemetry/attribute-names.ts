@@ -30,6 +30,9 @@ export const METRIC = {
   connectionReady: 'kv.store.connection.ready',
   nearCacheHits: 'kv.near_cache.hits',
   nearCacheInvalidations: 'kv.near_cache.invalidations',
+  circuitState: 'kv.store.circuit.state',
+  circuitOpens: 'kv.store.circuit.opens',
+  circuitRefused: 'kv.store.circuit.refused',
 } as const;
 
 /** Instrumentation scope name: the package name. */

@@ -62,6 +62,21 @@ function createInstruments(api: OtelApiModule, provider: MeterProvider): Instrum
       unit: '{invalidation}',
       valueType: api.ValueType.INT,
     }),
+    circuitState: meter.createObservableGauge(METRIC.circuitState, {
+      description: 'Circuit breaker of the store: 0 closed, 1 half-open, 2 open',
+      unit: '1',
+      valueType: api.ValueType.INT,
+    }),
+    circuitOpens: meter.createObservableCounter(METRIC.circuitOpens, {
+      description: 'Times the circuit breaker of the store opened',
+      unit: '{open}',
+      valueType: api.ValueType.INT,
+    }),
+    circuitRefused: meter.createObservableCounter(METRIC.circuitRefused, {
+      description: 'Calls the circuit breaker refused at once (CircuitOpenError)',
+      unit: '{call}',
+      valueType: api.ValueType.INT,
+    }),
   };
   meter.addBatchObservableCallback(
     (result) => observeAll(result, gauges),
@@ -91,28 +106,27 @@ function createInstruments(api: OtelApiModule, provider: MeterProvider): Instrum
   };
 }
 
-type Gauges = Record<
-  'keys' | 'expiringKeys' | 'connectionReady' | 'nearCacheHits' | 'nearCacheInvalidations',
-  Observable
->;
+/** Every gauge and observable counter, named as the figure of a reading it observes. */
+const PLAIN_READINGS = [
+  'keys',
+  'expiringKeys',
+  'connectionReady',
+  'nearCacheHits',
+  'nearCacheInvalidations',
+  'circuitState',
+  'circuitOpens',
+  'circuitRefused',
+] as const;
+
+type Gauges = Record<(typeof PLAIN_READINGS)[number], Observable>;
 
 async function observeAll(result: BatchObservableResult, gauges: Gauges): Promise<void> {
   const readings = await Promise.all(observedStores().map((store) => store.read()));
   for (const reading of readings) {
     if (reading === undefined) continue;
-    const { attributes } = reading;
-    if (reading.keys !== undefined) result.observe(gauges.keys, reading.keys, attributes);
-    if (reading.expiringKeys !== undefined) {
-      result.observe(gauges.expiringKeys, reading.expiringKeys, attributes);
-    }
-    if (reading.connectionReady !== undefined) {
-      result.observe(gauges.connectionReady, reading.connectionReady, attributes);
-    }
-    if (reading.nearCacheHits !== undefined) {
-      result.observe(gauges.nearCacheHits, reading.nearCacheHits, attributes);
-    }
-    if (reading.nearCacheInvalidations !== undefined) {
-      result.observe(gauges.nearCacheInvalidations, reading.nearCacheInvalidations, attributes);
+    for (const name of PLAIN_READINGS) {
+      const value = reading[name];
+      if (value !== undefined) result.observe(gauges[name], value, reading.attributes);
     }
   }
 }

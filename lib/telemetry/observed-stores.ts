@@ -10,6 +10,10 @@ export interface GaugeReading {
   connectionReady?: number;
   nearCacheHits?: number;
   nearCacheInvalidations?: number;
+  /** Circuit breaker state: 0 closed, 1 half-open, 2 open; absent without a breaker. */
+  circuitState?: number;
+  circuitOpens?: number;
+  circuitRefused?: number;
 }
 
 /** A store the gauges observe. */

@@ -32,6 +32,9 @@ export interface OperationDetails {
 
 const DEFAULT_STATS_INTERVAL_MS = 10_000;
 
+/** `kv.store.circuit.state` values, ordered so that the highest across instances is the worst. */
+const CIRCUIT_STATE_VALUES = { closed: 0, 'half-open': 1, open: 2 } as const;
+
 /** Per-store telemetry: attributes, spans, duration and error metrics, and the gauge readings. */
 export class StoreTelemetry implements ObservedStore {
   private name: string | undefined;
@@ -161,8 +164,15 @@ export class StoreTelemetry implements ObservedStore {
       return undefined;
     }
     const reading: GaugeReading = { attributes: this.attributes() };
-    const isReady = this.describeTarget().isReady;
+    const { isReady, circuit } = this.describeTarget();
     if (isReady !== undefined) reading.connectionReady = isReady() ? 1 : 0;
+    if (circuit !== undefined) {
+      // Read in process: while the breaker is open getStats() is refused.
+      const { state, opens, refused } = circuit();
+      reading.circuitState = CIRCUIT_STATE_VALUES[state];
+      reading.circuitOpens = opens;
+      reading.circuitRefused = refused;
+    }
     const stats = await this.freshStats();
     if (stats !== undefined) {
       reading.keys = numberOrUndefined(stats.totalKeys);

@@ -10,4 +10,16 @@ export interface TelemetryTarget {
   topology?: string;
   /** Whether the connection is ready now, for the `kv.store.connection.ready` gauge. */
   isReady?: () => boolean;
+  /** A circuit breaker's figures now, for the `kv.store.circuit.*` instruments; absent without one. */
+  circuit?: () => CircuitReading;
+}
+
+/** What telemetry reads of a store's circuit breaker. */
+export interface CircuitReading {
+  /** `'closed'`, `'open'` or `'half-open'`. */
+  state: 'closed' | 'open' | 'half-open';
+  /** Times it opened since the store was created. */
+  opens: number;
+  /** Calls it refused since the store was created. */
+  refused: number;
 }

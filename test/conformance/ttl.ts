@@ -11,13 +11,9 @@ export function ttlTests({ open, current }: ConformanceContext): void {
 
   describe('TTL', () => {
     it('expires a key after its TTL in seconds, and a duration works the same', async () => {
-      const before = Date.now();
       await store.put('short', 'x', { ttl: SHORT_TTL_SECONDS });
       await store.put('duration', 'y', { ttl: { milliseconds: SHORT_TTL_SECONDS * 1000 } });
       await store.put('long', 'z', { ttl: { minutes: 1 } });
-      const read = await store.get('short');
-      // Only a read that finished before the TTL could have run out must see the value.
-      if (Date.now() - before < SHORT_TTL_SECONDS * 1000) expect(read).toBe('x');
       await sleepPastTtl();
       expect(await store.get('short')).toBeUndefined();
       expect(await store.exists('duration')).toBe(false);

@@ -35,6 +35,8 @@ const settings = {
   rareKeys: ['k6', 'k7'],
   /** Store timeout, seconds. */
   timeout: 1,
+  /** The store's `circuitBreaker` option (undefined: off). */
+  circuitBreaker: undefined,
   maxMs: 90_000,
   maxOps: 200_000,
   /** Pause after each operation, ms (keeps 7 processes from saturating 2 cores). */
@@ -56,6 +58,7 @@ const store = createStore({
   port: settings.port,
   keyPrefix: settings.keyPrefix,
   timeout: settings.timeout,
+  ...(settings.circuitBreaker === undefined ? {} : { circuitBreaker: settings.circuitBreaker }),
   ...(control
     ? {}
     : { nearCache: { maxEntries: 1000, mode: settings.mode, ...settings.nearCache } }),

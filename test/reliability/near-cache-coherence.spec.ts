@@ -1,8 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { createStore, InvalidOptionsError } from '../../lib/index.js';
 import { assertBuiltCli, REPO } from '../cli/run-cli-process.js';
@@ -14,6 +12,13 @@ import {
   type HistoryOp,
   type PhaseMark,
 } from '../support/coherence-checker.js';
+import {
+  initiallyAbsent,
+  readCoherenceHistory,
+  startCoherenceWorker,
+  type CoherenceWorker,
+  type StatsSample,
+} from '../support/coherence-workers.js';
 import { FaultProxy, type ProxiedConnection } from '../support/fault-proxy.js';
 import { DURABLE_ARGS, killHard, restartRedis } from '../support/redis-faults.js';
 import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
@@ -41,7 +46,6 @@ import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../suppor
  * .tmp/near-cache-coherence.json; times there are ms since the instances were ready.
  */
 
-const WORKER = join(REPO, 'test', 'reliability', 'coherence-worker.script.mjs');
 const REPORT_FILE = join(REPO, '.tmp', 'near-cache-coherence.json');
 /** `nearCache.maxAge` given to the instances, seconds: the documented bound after a SWAPDB. */
 const NEAR_CACHE_MAX_AGE = 1;
@@ -70,22 +74,9 @@ interface Group {
   readonly external: HistoryOp[];
 }
 
-interface Worker {
-  readonly name: string;
+interface Worker extends CoherenceWorker {
   readonly group: Group;
   readonly control: boolean;
-  readonly historyFile: string;
-  readonly ready: Promise<{ active: boolean }>;
-  readonly exited: Promise<void>;
-  stop(): Promise<void>;
-}
-
-interface StatsSample {
-  t: number;
-  active: boolean;
-  hits: number;
-  misses: number;
-  flushes: number;
 }
 
 /** One mode's figures, as printed and written to the report file. */
@@ -173,9 +164,7 @@ function startWorker(
   dir: string,
   nearCache: Record<string, unknown>,
 ): Worker {
-  const historyFile = join(dir, `${name}.jsonl`);
   const settings = {
-    name,
     port,
     keyPrefix: group.prefix,
     mode: control ? 'never-invalidated' : group.mode,
@@ -186,75 +175,8 @@ function startWorker(
     rareKeys: RARE_KEYS,
     timeout: 1,
     maxMs: 90_000,
-    historyFile,
   };
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    [WORKER, JSON.stringify(settings)],
-    { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // A worker that already ended makes a late `stop` line fail with EPIPE: nothing to stop then.
-  child.stdin.on('error', () => undefined);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ready = new Promise<{ active: boolean }>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const message = JSON.parse(line) as { event: string; active?: boolean };
-      if (message.event === 'ready') resolve({ active: message.active === true });
-    });
-    void exited.then(() => reject(new Error(`worker ${name} exited before ready: ${stderr}`)));
-  });
-  return {
-    name,
-    group,
-    control,
-    historyFile,
-    ready,
-    exited,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.stdin.end('stop\n');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function readHistory(
-  worker: Worker,
-): Promise<{ ops: HistoryOp[]; stats: StatsSample[]; errors: number }> {
-  const text = await readFile(worker.historyFile, 'utf8');
-  const ops: HistoryOp[] = [];
-  const stats: StatsSample[] = [];
-  let errors = 0;
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const entry = JSON.parse(line) as {
-      op: string;
-      k: string;
-      v: string | null;
-      s: number;
-      e: number;
-      ok: boolean;
-    } & StatsSample;
-    if (entry.op === 'stats') {
-      stats.push(entry);
-      continue;
-    }
-    if (!entry.ok) errors++;
-    ops.push({
-      kind: entry.op === 'get' ? 'read' : 'write',
-      key: entry.k,
-      value: entry.v ?? null,
-      start: entry.s,
-      end: entry.e,
-      ok: entry.ok,
-      by: worker.name,
-    });
-  }
-  return { ops, stats, errors };
+  return { ...startCoherenceWorker(name, settings, dir), group, control };
 }
 
 /** Whether this build of the store accepts `nearCache.maxAge`. */
@@ -564,18 +486,11 @@ describe('near cache coherence under faults (issue 25)', () => {
     dir = await mkdtemp(join(tmpdir(), 'kv-coherence-'));
 
     for (const mode of MODES) {
-      const group: Group = { mode, prefix: uniquePrefix(`coherence-${mode}`), external: [] };
-      for (const key of KEYS) {
-        group.external.push({
-          kind: 'write',
-          key,
-          value: null,
-          start: 0,
-          end: 0,
-          ok: true,
-          by: 'initial',
-        });
-      }
+      const group: Group = {
+        mode,
+        prefix: uniquePrefix(`coherence-${mode}`),
+        external: initiallyAbsent(KEYS),
+      };
       groups.set(mode, group);
     }
     const nearCache = withMaxAge ? { maxAge: NEAR_CACHE_MAX_AGE } : {};
@@ -624,7 +539,7 @@ describe('near cache coherence under faults (issue 25)', () => {
       const ops: HistoryOp[] = [...group.external];
       let errors = 0;
       for (const worker of members) {
-        const history = await readHistory(worker);
+        const history = await readCoherenceHistory(worker);
         ops.push(...history.ops);
         errors += history.errors;
         samples.set(worker.name, history.stats);

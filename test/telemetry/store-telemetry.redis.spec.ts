@@ -80,4 +80,37 @@ describe('Redis connection telemetry', () => {
       await server.stop();
     }
   });
+
+  it('kv.store.circuit.* show the breaker open, its openings and refused calls, also while getStats() is refused', async () => {
+    const server = await startRedis();
+    const store = createStore({
+      type: 'redis',
+      port: server.port,
+      timeout: 0.5,
+      keyPrefix: uniquePrefix('otel-breaker'),
+      circuitBreaker: { failures: 1, duration: 60 },
+      telemetry: { name: 'breaker', statsInterval: 0 },
+    }) as RedisStore;
+    const named = { 'kv.store.name': 'breaker' };
+    try {
+      await store.connect();
+      const closed = await sdk.collect();
+      expect(pointWith(pointsOf(closed, 'kv.store.circuit.state'), named)?.value).toBe(0);
+      await server.stop();
+      await expect(store.get('k')).rejects.toThrow(KvStoreError); // the connection is gone: opens it
+      await expect(store.get('k')).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+      const opened = await sdk.collect();
+      expect(pointWith(pointsOf(opened, 'kv.store.circuit.state'), named)?.value).toBe(2);
+      expect(pointWith(pointsOf(opened, 'kv.store.circuit.opens'), named)?.value).toBe(1);
+      // The refused get (read before this collection's getStats(), which is refused too).
+      expect(pointWith(pointsOf(opened, 'kv.store.circuit.refused'), named)?.value).toBe(1);
+      const errors = pointsOf(opened, 'kv.client.operation.errors');
+      expect(
+        pointWith(errors, { 'db.operation.name': 'get', 'error.type': 'CIRCUIT_OPEN' })?.value,
+      ).toBe(1);
+    } finally {
+      await store.close();
+      await server.stop();
+    }
+  });
 });

@@ -206,7 +206,8 @@ describe('Redis near cache: a read in flight when its key changes', () => {
     // Hold the GET's reply (it carries the marker) but let the invalidation through.
     proxy.hold((chunk) => chunk.includes('stale-marker-1'), 1500);
     const inFlight = store.get('race');
-    await sleep(100);
+    // The reply is on its way back: the change below reaches Redis after the read did.
+    await proxy.held();
     await redisCli(server.port, 'set', `${prefix}race`, cliValue('fresh'));
     await waitUntil(
       async () => (await redisCli(server.port, 'get', `${prefix}race`)) === '"fresh"\n',
@@ -226,7 +227,8 @@ describe('Redis near cache: a read in flight when its key changes', () => {
     await store.put('race', 'stale-marker-2');
     proxy.hold((chunk) => chunk.includes('stale-marker-2'), 1500);
     const inFlight = store.get('race');
-    await sleep(100);
+    // The reply is on its way back: the change below reaches Redis after the read did.
+    await proxy.held();
     await redisCli(server.port, 'flushall');
     // After the flush Redis tracks nothing: this write sends no invalidation at all.
     await redisCli(server.port, 'set', `${prefix}race`, cliValue('fresh'));
@@ -304,14 +306,21 @@ describe('Redis near cache: TTLs', () => {
     // Without the active expiry cycle Redis deletes (and reports) an expired key only when asked.
     await redisCli(server.port, 'debug', 'set-active-expire', '0');
     const { store } = await open();
-    const stillLiveUntil = Date.now() + 400;
     await store.put('session', 'token', { ttl: 0.4 });
     // Captured once the write completed: the key is expired in Redis by then.
     const expiredBy = Date.now() + 400;
     await store.get('session');
-    if (Date.now() < stillLiveUntil) expect(await store.get('session')).toBe('token');
     await sleep(expiredBy - Date.now() + 30);
     expect(await store.get('session')).toBeUndefined();
+  });
+
+  it('serves a value that has a TTL from the near cache while the TTL runs', async () => {
+    const { store } = await open();
+    await store.put('session', 'token', { ttl: 60 });
+    await store.get('session');
+    const before = await nearStats(store);
+    expect(await store.get('session')).toBe('token');
+    expect((await nearStats(store)).hits - before.hits).toBe(1);
   });
 
   it('a TTL set by another client after the value was cached applies too', async () => {

@@ -10,15 +10,27 @@ export interface DelayingProxy {
    * are forwarded (later chunks of the same connection wait behind them, so order is kept).
    */
   hold(match: (chunk: Buffer) => boolean, ms: number): void;
+  /** Resolves once a chunk matching the current `hold` rule has arrived from the server and is held. */
+  held(): Promise<void>;
   /** Forwards everything at once again. */
   release(): void;
   /** Closes the proxy and every connection through it. */
   close(): Promise<void>;
 }
 
+/** A promise with its resolver, for "a matching chunk is held now". */
+function heldSignal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
 /** Starts a proxy on a free loopback port forwarding to `targetPort`. */
 export async function startDelayingProxy(targetPort: number): Promise<DelayingProxy> {
   let rule: { match: (chunk: Buffer) => boolean; ms: number } | undefined;
+  let firstHeld = heldSignal();
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const server: Server = createServer((client) => {
@@ -30,6 +42,7 @@ export async function startDelayingProxy(targetPort: number): Promise<DelayingPr
     let previous = Promise.resolve();
     upstream.on('data', (chunk: Buffer) => {
       const delay = rule !== undefined && rule.match(chunk) ? rule.ms : 0;
+      if (delay > 0) firstHeld.resolve();
       previous = previous.then(
         () =>
           new Promise<void>((resolve) => {
@@ -65,6 +78,10 @@ export async function startDelayingProxy(targetPort: number): Promise<DelayingPr
     port: address.port,
     hold(match, ms) {
       rule = { match, ms };
+      firstHeld = heldSignal();
+    },
+    held() {
+      return firstHeld.promise;
     },
     release() {
       rule = undefined;

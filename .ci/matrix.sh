@@ -103,6 +103,11 @@ cell_node24_unit() {
 # starts as a copy of the main one, so npm fetches only the Nest packages.
 cell_nest11() {
   local copy="$cache/nest11-copy"
+  if ! git rev-parse --git-dir >/dev/null 2>&1; then
+    lines+=("matrix nest11: $root is not a git checkout (the copy lists its files with git), FAILED")
+    status=1
+    return
+  fi
   mkdir -p "$copy"
   find "$copy" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .git -exec rm -rf {} +
   # The installed-package test lists the checkout's files with git ls-files.

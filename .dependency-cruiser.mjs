@@ -2,10 +2,10 @@
  * Architecture rules, checked by `npm run lint` (dependency-cruiser): no import cycles between
  * files of lib/ and bench/ (type-only imports included), and the folders of lib/ in layers: the
  * contract (core), serializers and telemetry at the bottom, the backends on them, then migration,
- * the Keyv adapter and the CLI, with the Nest layer on top.
+ * the Keyv adapter, the CLI and the cache layer (lib/cache, over any store), with the Nest layer on top.
  */
 const BELOW_NEST =
-  '^lib/(core|serializers|telemetry|memory|redis|migration|keyv|cli)/|^lib/(create-store|kv-store-env|core-entry)\\.ts$';
+  '^lib/(core|serializers|telemetry|cache|memory|redis|migration|keyv|cli)/|^lib/(create-store|kv-store-env|core-entry)\\.ts$';
 
 export default {
   forbidden: [
@@ -42,6 +42,14 @@ export default {
       severity: 'error',
       from: { path: '^lib/(memory|redis)/' },
       to: { path: '^lib/', pathNot: '^lib/(core|serializers|telemetry)/|^lib/$1/' },
+    },
+    {
+      name: 'cache-works-over-any-store',
+      comment:
+        'The cache layer builds on the KvStore contract alone: no backend (Redis, memory), no Nest.',
+      severity: 'error',
+      from: { path: '^lib/cache/' },
+      to: { path: '^lib/', pathNot: '^lib/(core|serializers|telemetry|cache)/' },
     },
     {
       name: 'tools-stay-below-the-cli',

@@ -1,6 +1,6 @@
 /**
  * The `nestjs-kv-store/core` entry point: the stores, `createStore`, serializers, errors,
- * environment parsing, migration and the Keyv adapter, without the Nest layer, so scripts and
+ * environment parsing, migration, the Keyv adapter and the `KvCache` layer, without the Nest layer, so scripts and
  * the CLI load no `@nestjs/*` package. `nestjs-kv-store` exports all of this too.
  * @module
  */
@@ -69,3 +69,15 @@ export {
   type KeyvSetManyEntry,
 } from './keyv/keyv-store-adapter.js';
 export * from './migration/index.js';
+export {
+  KvCache,
+  type CacheLoader,
+  type GetOrSetOptions,
+  type KvCacheOptions,
+} from './cache/kv-cache.js';
+export type { CacheLogger } from './cache/cache-caller.js';
+export type { LoaderContext } from './cache/loader-context.js';
+export type { MultiInstanceCachedOptions, ResilienceOptions } from './cache/cache-options.js';
+export type { CachedMethodStats } from './cache/cache-scope.js';
+export type { CachedStats } from './cache/cache-stats.js';
+export { stableStringify } from './cache/stable-stringify.js';

@@ -22,13 +22,10 @@ export {
 export {
   KvCacheService,
   type AsyncMethodName,
-  type CachedMethodStats,
-  type CachedStats,
   type ClassRef,
   type MethodArgs,
+  type ServiceGetOrSetOptions,
 } from './cached/kv-cache.service.js';
-export type { MultiInstanceCachedOptions } from './cached/multi-instance-options.js';
-export { stableStringify } from './cached/stable-stringify.js';
 export {
   KvStoreHealthIndicator,
   type KvStoreHealthDetails,

@@ -6,10 +6,12 @@ import { instrumentsOf } from './instruments.js';
 import { metricsRegistered, otelApi, sdkRegistered, type OtelApiModule } from './otel-api.js';
 
 /**
- * How a `@Cached` call was answered: from the store (`hit`), by running the method (`miss`), by
- * joining a running call (`coalesced`), or from an expired entry while it is refreshed (`stale`).
+ * How a `@Cached` or `getOrSet` call was answered: from the store (`hit`), by running the loader
+ * (`miss`), by joining a running call (`coalesced`), from an expired entry while it is refreshed
+ * (`stale`), or from a value within `grace` because the loader failed or was slow or the store
+ * could not be asked (`grace`).
  */
-export type CachedOutcome = 'hit' | 'miss' | 'coalesced' | 'stale';
+export type CachedOutcome = 'hit' | 'miss' | 'coalesced' | 'stale' | 'grace';
 
 /** The `@Cached` call a context belongs to, so outcomes land on that call's span. */
 interface CachedCallScope {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { cachedKey, cachedKeyHead, cachedKeyPrefix } from '../../lib/nest/cached/cache-key.js';
-import { stableStringify } from '../../lib/nest/cached/stable-stringify.js';
+import { stableStringify } from '../../lib/cache/stable-stringify.js';
 
 const prefix = cachedKeyPrefix('PageService', 'page');
 const method = { prefix, keyHead: cachedKeyHead(prefix), metadata: { ttl: 60 } };

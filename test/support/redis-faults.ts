@@ -124,3 +124,13 @@ export async function timeUntilWorks(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Pauses one of our servers with SIGSTOP: it keeps its connections open and answers nothing. */
+export function pauseRedis(server: RedisProcess): void {
+  process.kill(server.pid, 'SIGSTOP');
+}
+
+/** Resumes a server paused by {@link pauseRedis}. */
+export function resumeRedis(server: RedisProcess): void {
+  process.kill(server.pid, 'SIGCONT');
+}

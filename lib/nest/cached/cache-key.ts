@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { describeValue } from '../../core/describe-value.js';
 import type { CachedMethodMetadata } from './cached.metadata.js';
-import { stableStringify } from './stable-stringify.js';
+import { stableStringify } from '../../cache/stable-stringify.js';
 
 /** Argument parts longer than this are replaced by their SHA-256, keeping keys short for Redis. */
 const MAX_PLAIN_ARGS_LENGTH = 256;

@@ -4,19 +4,19 @@ import { ttlToMilliseconds, type Ttl } from '../../core/ttl.js';
 import { assertStoreName } from '../kv-store.tokens.js';
 import { type CachedMethodMetadata, writeCachedMetadata } from './cached.metadata.js';
 import {
+  cachePolicy,
   MULTI_INSTANCE_OPTION_NAMES,
-  multiInstanceMetadata,
+  RESILIENCE_OPTION_NAMES,
   type MultiInstanceCachedOptions,
-} from './multi-instance-options.js';
+  type ResilienceOptions,
+} from '../../cache/cache-options.js';
 
 /**
  * Options of `@Cached({...})`. Type parameters are optional and only type the callbacks:
  * `@Cached<[id: string], User>({ condition: (user) => user.active })`.
  */
-export interface CachedOptions<
-  Args extends readonly unknown[] = never[],
-  Result = never,
-> extends MultiInstanceCachedOptions<Args> {
+export interface CachedOptions<Args extends readonly unknown[] = never[], Result = never>
+  extends MultiInstanceCachedOptions<Args>, ResilienceOptions {
   /**
    * Time to live of cached results: seconds (fractions allowed), a duration such as
    * `{ minutes: 5 }`, or `null` for never. Omitted: the store's `defaultTtl`.
@@ -49,6 +49,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'store',
   'condition',
   ...MULTI_INSTANCE_OPTION_NAMES,
+  ...RESILIENCE_OPTION_NAMES,
 ]);
 
 /**
@@ -61,7 +62,9 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
  *   matter), or the `key` function's result after the same prefix; long keys are hashed.
  * - Concurrent calls with the same key share one in-flight call; on a store shared by several
  *   processes (Redis), one instance computes a cold key while the others wait up to `lockWait`.
- * - `staleWhileRevalidate`, `jitter` and `tags`: see {@link MultiInstanceCachedOptions}.
+ * - `staleWhileRevalidate`, `jitter` and `tags`: see {@link MultiInstanceCachedOptions};
+ *   `grace`, `graceBackoff`, `softTimeout` and `hardTimeout`: see {@link ResilienceOptions}.
+ * - The same code path as `KvCache.getOrSet`, with the method as the loader.
  * - Rejections are never cached. `undefined` results are not cached either (stores cannot hold
  *   `undefined`), so such calls run every time; return `null` to cache "nothing".
  * - Results come back through the store's serializer, so a hit returns a copy.
@@ -95,7 +98,7 @@ function toMetadata(
 ): CachedMethodMetadata {
   if (!isOptionsObject(input)) {
     const ttl = checkTtl(input, where);
-    return { ttl, ...multiInstanceMetadata({}, ttl, where) };
+    return { ttl, ...cachePolicy({}, ttl, where) };
   }
   const unknown = Object.keys(input).filter((name) => !OPTION_NAMES.has(name));
   if (unknown.length > 0) {
@@ -117,7 +120,7 @@ function toMetadata(
   if (store !== undefined) withContext(where, () => assertStoreName(store));
   const checkedTtl = checkTtl(ttl, where);
   return {
-    ...multiInstanceMetadata(input, checkedTtl, where),
+    ...cachePolicy(input, checkedTtl, where),
     ttl: checkedTtl,
     key: key as CachedMethodMetadata['key'],
     store,

@@ -1,29 +1,24 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InvalidArgumentError, InvalidOptionsError } from '../../core/errors.js';
 import { describeValue } from '../../core/describe-value.js';
+import type { KvStore } from '../../core/kv-store.js';
 import { traceCachedCall } from '../../telemetry/cached-telemetry.js';
+import { emptyStats, type CachedStats } from '../../cache/cache-stats.js';
+import { assertTags } from '../../cache/cache-tags-validation.js';
+import { KvCache, type CacheLoader, type GetOrSetOptions } from '../../cache/kv-cache.js';
 import { KvStoreRegistry } from '../kv-store.registry.js';
-import { describeStore } from '../kv-store.tokens.js';
+import { assertStoreName, describeStore } from '../kv-store.tokens.js';
 import { cachedKey, cachedKeyHead, cachedKeyPrefix } from './cache-key.js';
-import { assertTags } from './cache-tags-validation.js';
-import { invalidateTagsIn, tagRowKey, tagsOfCall } from './cache-tags.js';
-import { CachedCaller } from './cached-caller.js';
-import {
-  COUNTER_NAMES,
-  type CachedMethod,
-  type CachedMethodStats,
-  flightKey,
-  type MethodState,
-  zeroCounters,
-} from './cached-call.js';
+import { type CachedMethod, methodScope, tagsOfCall } from './cached-method.js';
 import { type CachedMethodMetadata, readCachedMetadata } from './cached.metadata.js';
 
-export type { CachedMethodStats } from './cached-call.js';
+export type { CachedMethodStats } from '../../cache/cache-scope.js';
+export type { CachedStats } from '../../cache/cache-stats.js';
 
-/** What `KvCacheService.getCachedStats()` returns: totals and counters per `Class.method`. */
-export interface CachedStats extends CachedMethodStats {
-  /** Counters per cached method, keyed `Class.method`; methods never called are absent. */
-  methods: Record<string, CachedMethodStats>;
+/** Options of `KvCacheService.getOrSet`: those of {@link GetOrSetOptions} and the store to cache in. */
+export interface ServiceGetOrSetOptions<T = unknown> extends GetOrSetOptions<T> {
+  /** Name of the store (`KvStoreModule.forRoot({ name })`) to cache in; default: the default store. */
+  store?: string;
 }
 
 /** Names of the methods of `T` that return a Promise (the ones `@Cached` can decorate). */
@@ -40,9 +35,6 @@ export type MethodArgs<T, K extends keyof T> = T[K] extends (...args: infer A) =
 /** A class, abstract or not, whatever its constructor parameters. */
 export type ClassRef<T> = abstract new (...args: never[]) => T;
 
-/** How many keys `invalidateAll` deletes per round trip. */
-const DELETE_BATCH = 500;
-
 /**
  * The runtime of `@Cached` for one application: in-flight calls, invalidation and counters.
  * Inject it to invalidate from code:
@@ -52,19 +44,46 @@ const DELETE_BATCH = 500;
  * await this.cache.invalidateAll(FrontierService, 'nextBatch');              // every call
  * await this.cache.invalidateTags('domain:example.org');                     // every tagged result
  * this.cache.getCachedStats(); // { hits, misses, coalesced, errors, staleServed, ..., methods: { ... } }
+ * const user = await this.cache.getOrSet(`user:${id}`, () => this.db.findUser(id), { ttl: 60 });
  * ```
  *
  * One instance per app, so two apps in one process never share in-flight calls or counters.
- * Calls themselves run in `CachedCaller`; see docs/multi-instance.md for several instances.
+ * Calls themselves run in one {@link KvCache} per store; see docs/multi-instance.md for several instances.
  */
 @Injectable()
 export class KvCacheService {
   private readonly logger = new Logger('Cached');
-  private readonly caller = new CachedCaller(this.logger);
-  /** Counters and invalidation generation per `Class.method`. */
-  private readonly methods = new Map<string, MethodState>();
+  /** One cache per store name (`''`: the default store), built at first use. */
+  private readonly caches = new Map<string, KvCache>();
+  /** `getOrSet` options without `store`, by the options object, so the cache checks each once. */
+  private readonly storeless = new WeakMap<object, GetOrSetOptions<never>>();
 
   constructor(private readonly registry: KvStoreRegistry) {}
+
+  /**
+   * The value cached under `key` in the store named by `options.store` (default: the default
+   * store), or the loader's result, cached for later calls: `KvCache.getOrSet` with the app's
+   * stores, counters and logger. Its counters are reported under `getOrSet` by `getCachedStats`.
+   */
+  getOrSet<T>(
+    key: string,
+    loader: CacheLoader<T>,
+    options?: ServiceGetOrSetOptions<T>,
+  ): Promise<T> {
+    let cache: KvCache;
+    let rest: GetOrSetOptions<T> | undefined = options;
+    try {
+      const store = typeof options === 'object' && options !== null ? options.store : undefined;
+      if (store !== undefined) assertStoreName(store);
+      cache = this.cacheOf(store, 'KvCacheService.getOrSet');
+      if (typeof options === 'object' && options !== null && 'store' in options) {
+        rest = this.withoutStore(options);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return cache.getOrSet(key, loader, rest);
+  }
 
   /**
    * Forgets the cached result of one call: `invalidate(UserService, 'findUser', 42)`. The
@@ -78,13 +97,7 @@ export class KvCacheService {
   ): Promise<boolean> {
     const cached = this.cachedMethodOf(target, method);
     const key = cachedKey(cached, args);
-    const tags = tagsOfCall(cached, args);
-    cached.state.generation++;
-    this.caller.inFlight.delete(flightKey(cached, key));
-    const deleted = await cached.store.delete(key);
-    // The entry's tag rows would otherwise stay until they expire with the entry's TTL.
-    if (tags) await cached.store.deleteMany(tags.map((tag) => tagRowKey(tag, key)));
-    return deleted;
+    return cached.cache.forgetKey(cached.state, key, tagsOfCall(cached, args));
   }
 
   /**
@@ -93,24 +106,7 @@ export class KvCacheService {
    */
   async invalidateAll<T>(target: ClassRef<T>, method: AsyncMethodName<T>): Promise<number> {
     const cached = this.cachedMethodOf(target, method);
-    cached.state.generation++;
-    const inFlightPrefix = flightKey(cached, cached.prefix);
-    for (const key of [...this.caller.inFlight.keys()]) {
-      if (key.startsWith(inFlightPrefix)) this.caller.inFlight.delete(key);
-    }
-    let deleted = 0;
-    let batch: string[] = [];
-    for await (const [key] of cached.store.iterate(cached.prefix, undefined, {
-      batchSize: DELETE_BATCH,
-    })) {
-      batch.push(key);
-      if (batch.length === DELETE_BATCH) {
-        deleted += await cached.store.deleteMany(batch);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) deleted += await cached.store.deleteMany(batch);
-    return deleted;
+    return cached.cache.forgetPrefix(cached.state, cached.prefix);
   }
 
   /** The store key a call would use, e.g. `cached:UserService.findUser:[42]`; for debugging. */
@@ -132,17 +128,11 @@ export class KvCacheService {
   async invalidateTags(...tags: string[]): Promise<number> {
     assertTags(tags, 'invalidateTags tags');
     if (tags.length === 0) return 0;
-    const wanted = new Set(tags);
-    for (const [id, callTags] of [...this.caller.inFlightTags]) {
-      if (callTags.some((tag) => wanted.has(tag))) {
-        this.caller.inFlight.delete(id);
-        this.caller.inFlightTags.delete(id);
-      }
-    }
     let deleted = 0;
     for (const name of this.registry.names()) {
-      const store = this.registry.find(name);
-      if (store !== undefined) deleted += await invalidateTagsIn(store, tags);
+      if (this.registry.find(name) !== undefined) {
+        deleted += await this.cacheOf(name, 'invalidateTags').invalidateTags(...tags);
+      }
     }
     return deleted;
   }
@@ -152,12 +142,8 @@ export class KvCacheService {
    * store errors, stale entries served, refreshes and their failures, waits for other instances.
    */
   getCachedStats(): CachedStats {
-    const total: CachedStats = { ...zeroCounters(), methods: {} };
-    for (const [id, { counters }] of this.methods) {
-      if (COUNTER_NAMES.every((name) => counters[name] === 0)) continue;
-      total.methods[id] = { ...counters };
-      for (const name of COUNTER_NAMES) total[name] += counters[name];
-    }
+    const total = emptyStats();
+    for (const cache of this.caches.values()) cache.addStatsTo(total);
     return total;
   }
 
@@ -174,17 +160,48 @@ export class KvCacheService {
     metadata: CachedMethodMetadata,
   ): (...args: unknown[]) => Promise<unknown> {
     const cached = this.resolve(className, methodName, metadata);
-    const run = (args: unknown[]) => this.caller.call(cached, instance, original, args);
-    return (...args: unknown[]) => traceCachedCall(cached.store, cached.id, run, args);
+    const scope = methodScope(cached, instance, original);
+    const { cache } = cached;
+    const run = (args: unknown[]) => cache.call(scope, args);
+    return (...args: unknown[]) => traceCachedCall(cache.store, cached.id, run, args);
   }
 
-  private stateOf(id: string): MethodState {
-    let state = this.methods.get(id);
-    if (!state) {
-      state = { counters: zeroCounters(), generation: 0 };
-      this.methods.set(id, state);
+  private withoutStore<T>(options: ServiceGetOrSetOptions<T>): GetOrSetOptions<T> {
+    let rest = this.storeless.get(options) as GetOrSetOptions<T> | undefined;
+    if (rest === undefined) {
+      const others: ServiceGetOrSetOptions<T> = { ...options };
+      delete others.store;
+      rest = others;
+      this.storeless.set(options, rest as GetOrSetOptions<never>);
     }
-    return state;
+    return rest;
+  }
+
+  /**
+   * The cache over the store `name` (undefined: the default store). Throws
+   * {@link InvalidOptionsError} naming `user` when no module registers that store.
+   */
+  private cacheOf(name: string | undefined, user: string): KvCache {
+    const id = name ?? '';
+    let cache = this.caches.get(id);
+    if (cache === undefined) {
+      cache = new KvCache(this.storeOf(name, user), { logger: this.logger });
+      this.caches.set(id, cache);
+    }
+    return cache;
+  }
+
+  private storeOf(name: string | undefined, user: string): KvStore {
+    const store = this.registry.find(name);
+    if (store !== undefined) return store;
+    const known = this.registry
+      .names()
+      .map((each) => describeStore(each))
+      .join(', ');
+    throw new InvalidOptionsError(
+      `${user} uses ${describeStore(name)}, which no KvStoreModule.forRoot/forRootAsync registers` +
+        ` (registered: ${known || 'none'})`,
+    );
   }
 
   /** The cached method behind `Class.method`, for invalidation. */
@@ -209,25 +226,15 @@ export class KvCacheService {
     metadata: CachedMethodMetadata,
   ): CachedMethod {
     const id = `${className}.${methodName}`;
-    const store = this.registry.find(metadata.store);
-    if (store === undefined) {
-      const known = this.registry
-        .names()
-        .map((name) => describeStore(name))
-        .join(', ');
-      throw new InvalidOptionsError(
-        `@Cached on ${id} uses ${describeStore(metadata.store)}, which no KvStoreModule.forRoot/forRootAsync registers` +
-          ` (registered: ${known || 'none'})`,
-      );
-    }
+    const cache = this.cacheOf(metadata.store, `@Cached on ${id}`);
     const prefix = cachedKeyPrefix(className, methodName);
     return {
       id,
       prefix,
       keyHead: cachedKeyHead(prefix),
       metadata,
-      store,
-      state: this.stateOf(id),
+      cache,
+      state: cache.stateOf(id),
     };
   }
 }

@@ -1,8 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { KvStore } from '../../core/kv-store.js';
-import { supportsServerReads } from '../../core/server-reads.js';
-import { assertTags } from './cache-tags-validation.js';
-import type { CachedMethod } from './cached-call.js';
+import type { KvStore } from '../core/kv-store.js';
+import { supportsServerReads } from '../core/server-reads.js';
 
 /**
  * Tags, stored in the cache's own store so that every instance sees them:
@@ -29,16 +27,6 @@ const VERSION_TTL_SECONDS = 86_400;
 const DELETE_BATCH = 500;
 /** Versions are drawn from 1 to below this (2^48, randomInt's widest range): a repeat is a 2^-48 chance. */
 const VERSION_RANGE = 2 ** 48;
-
-/** The tags of one call, validated; undefined when the method has none. Throws `InvalidArgumentError`. */
-export function tagsOfCall(cached: CachedMethod, args: readonly unknown[]): string[] | undefined {
-  const source = cached.metadata.tags;
-  if (source === undefined) return undefined;
-  if (typeof source !== 'function') return source as string[];
-  const tags: unknown = source(...args);
-  assertTags(tags, `the @Cached tags function of ${cached.id} returned tags`);
-  return tags.length === 0 ? undefined : [...tags];
-}
 
 /** The key of the row that ties `entryKey` to `tag`. */
 export function tagRowKey(tag: string, entryKey: string): string {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LeaseCapable } from '../../core/lease.js';
+import type { LeaseCapable } from '../core/lease.js';
 
 /** First pause of a waiting instance between two reads, in milliseconds. */
 const FIRST_POLL_MS = 10;

@@ -1,4 +1,4 @@
-import { FinishedFlights } from '../../lib/nest/cached/finished-flights.js';
+import { FinishedFlights } from '../../lib/cache/finished-flights.js';
 
 describe('FinishedFlights (late reads of @Cached)', () => {
   it('keeps a finished flight only while a read sent before its end is unanswered', () => {

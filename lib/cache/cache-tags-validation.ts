@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../../core/errors.js';
-import { describeValue } from '../../core/describe-value.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { describeValue } from '../core/describe-value.js';
 
 /** Longest tag accepted, in characters. */
 export const MAX_TAG_LENGTH = 1000;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /**
  * Encodes a value as text that is equal for equal data, whatever the key order of its objects:

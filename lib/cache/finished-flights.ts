@@ -10,7 +10,7 @@ const MAX_FINISHED_FLIGHTS = 1000;
  * that finished in a later epoch ended after the read was issued. The hit path pays two integer
  * updates per read, nothing more: records are dropped all at once once no read is outstanding,
  * and the oldest first past {@link MAX_FINISHED_FLIGHTS} under constant load.
- * @internal One per `CachedCaller`.
+ * @internal One per `CacheCaller`.
  */
 export class FinishedFlights {
   private epoch = 0;

@@ -3,7 +3,7 @@ import { RedisStore } from '../../lib/index.js';
 import { outcomeOf, roleOf, watchUnhandledRejections } from '../support/redis-faults.js';
 import {
   LOOPBACK,
-  redisCli,
+  setDownAfter,
   startSentinelSetup,
   uniquePrefix,
   waitUntil,
@@ -31,14 +31,7 @@ let stopped = false;
 
 beforeAll(async () => {
   setup = await startSentinelSetup('kvhung');
-  await redisCli(
-    setup.sentinel.port,
-    'sentinel',
-    'set',
-    setup.name,
-    'down-after-milliseconds',
-    String(DOWN_AFTER_MS),
-  );
+  await setDownAfter(setup, DOWN_AFTER_MS);
 }, 30_000);
 
 afterEach(() => {

@@ -3,6 +3,7 @@ import { killHard, timeUntilWorks } from './redis-faults.js';
 import {
   LOOPBACK,
   redisCli,
+  setDownAfter,
   startSentinelSetup,
   uniquePrefix,
   waitUntil,
@@ -60,14 +61,7 @@ export async function failoverUnderLoad(
   // every write until one attaches: recovery and the count are measured through a plain store.
   const plain = new RedisStore(options);
   try {
-    await redisCli(
-      setup.sentinel.port,
-      'sentinel',
-      'set',
-      setup.name,
-      'down-after-milliseconds',
-      String(DOWN_AFTER_MS),
-    );
+    await setDownAfter(setup, DOWN_AFTER_MS);
     await waitForOnlineReplica(setup.primary.port);
     await store.connect();
     const acknowledged: string[] = [];

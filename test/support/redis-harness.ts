@@ -261,6 +261,18 @@ export async function startSentinelSetup(
   }
 }
 
+/** Sets how long the Sentinel of `setup` waits before it calls the primary down, in milliseconds. */
+export async function setDownAfter(setup: SentinelSetup, ms: number): Promise<void> {
+  await redisCli(
+    setup.sentinel.port,
+    'sentinel',
+    'set',
+    setup.name,
+    'down-after-milliseconds',
+    String(ms),
+  );
+}
+
 /** Six cluster nodes (3 masters, 3 replicas) with cluster_state:ok. */
 export interface ClusterSetup {
   nodes: RedisProcess[];

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../lib/index.js';
 import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
-import { ownerOf } from '../support/cluster-slots.js';
+import { ownerOf, reshard } from '../support/cluster-slots.js';
 import { outcomeOf, watchUnhandledRejections } from '../support/redis-faults.js';
 import {
   LOOPBACK,
@@ -12,10 +10,8 @@ import {
   uniquePrefix,
   type ClusterSetup,
 } from '../support/redis-harness.js';
-import { REDIS_CLI } from '../support/server-binaries.js';
 import { sleep } from '../support/sleep.js';
 
-const run = promisify(execFile);
 const KEYS_BEFORE = 500;
 const WRITERS = 4;
 
@@ -107,22 +103,7 @@ describe('Redis Cluster: live resharding (redis-cli --cluster reshard) under wri
       const load = [...Array.from({ length: WRITERS }, writer), reader()];
       await sleep(200);
       const started = performance.now();
-      await run(
-        REDIS_CLI,
-        [
-          '--cluster',
-          'reshard',
-          `${LOOPBACK}:${source.port}`,
-          '--cluster-from',
-          source.id,
-          '--cluster-to',
-          target.id,
-          '--cluster-slots',
-          String(slotsToMove),
-          '--cluster-yes',
-        ],
-        { timeout: 120_000 },
-      );
+      await reshard(source.port, source.id, target.id, slotsToMove);
       const reshardMs = Math.round(performance.now() - started);
       await sleep(200);
       running = false;

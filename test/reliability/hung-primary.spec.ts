@@ -3,11 +3,11 @@ import { RedisStore } from '../../lib/index.js';
 import { outcomeOf, roleOf, watchUnhandledRejections } from '../support/redis-faults.js';
 import {
   LOOPBACK,
-  setDownAfter,
   startSentinelSetup,
   uniquePrefix,
   waitUntil,
   type SentinelSetup,
+  setDownAfter,
 } from '../support/redis-harness.js';
 import { sleep } from '../support/sleep.js';
 import { STALENESS_WINDOW_MS } from '../redis/near-cache/support/near-cache-helpers.js';

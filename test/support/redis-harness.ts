@@ -261,7 +261,10 @@ export async function startSentinelSetup(
   }
 }
 
-/** Sets how long the Sentinel of `setup` waits before it calls the primary down, in milliseconds. */
+/**
+ * Sets how long the Sentinel of `setup` waits, in milliseconds, before it calls the primary down
+ * (the harness starts it with 5 s).
+ */
 export async function setDownAfter(setup: SentinelSetup, ms: number): Promise<void> {
   await redisCli(
     setup.sentinel.port,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { LOOPBACK, redisCli, waitUntil } from './redis-harness.js';
+import { REDIS_CLI } from './server-binaries.js';
 
 const run = promisify(execFile);
 
@@ -160,10 +161,38 @@ export async function tryAgainCount(port: number): Promise<number> {
 export async function waitForAgreement(port: number): Promise<void> {
   await waitUntil(
     async () => {
-      const { stdout } = await run('redis-cli', ['--cluster', 'check', `${LOOPBACK}:${port}`]);
+      const { stdout } = await run(REDIS_CLI, ['--cluster', 'check', `${LOOPBACK}:${port}`]);
       return stdout.includes('[OK] All nodes agree') && stdout.includes('[OK] All 16384 slots');
     },
     30_000,
     'the cluster nodes to agree on the slot map',
+  );
+}
+
+/**
+ * Moves the first `count` slots of master `from` to master `to` with a real
+ * `redis-cli --cluster reshard` (slots in ascending order), through the node on `port`.
+ */
+export async function reshard(
+  port: number,
+  from: string,
+  to: string,
+  count: number,
+): Promise<void> {
+  await run(
+    REDIS_CLI,
+    [
+      '--cluster',
+      'reshard',
+      `${LOOPBACK}:${port}`,
+      '--cluster-from',
+      from,
+      '--cluster-to',
+      to,
+      '--cluster-slots',
+      String(count),
+      '--cluster-yes',
+    ],
+    { timeout: 120_000 },
   );
 }

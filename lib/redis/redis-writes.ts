@@ -54,7 +54,7 @@ export class RedisWrites {
         }
         const shard = layout.shards[shardNumber] as Shard;
         const keys = positions.map((i) => (entries[i] as [string, RawValue])[0]);
-        const write = this.store.slotMoves.send(() =>
+        const write = this.store.slotMoves.send(keys, () =>
           sendPuts(this.store.direct(), topology, shard, triples, this.store.scriptedWrites),
         );
         return this.store.guard(this.store.durable(shardNumber, write, keys));
@@ -66,7 +66,7 @@ export class RedisWrites {
   async putIfAbsent(key: string, raw: RawValue, ttlMs: number | null): Promise<boolean> {
     const shardNumber = this.store.layout.shardOf(key);
     const shard = this.store.layout.shards[shardNumber] as Shard;
-    const write = this.store.slotMoves.send(() =>
+    const write = this.store.slotMoves.send([key], () =>
       this.store.scripts.putIfAbsent(this.store.direct(), shard, key, raw, ttlMs ?? 0),
     );
     return (await this.store.guard(this.store.durable(shardNumber, write, [key]))) === 1;
@@ -82,7 +82,7 @@ export class RedisWrites {
     // -1 asks the script to PERSIST, 0 to keep the TTL (or apply the default to a new key).
     const ttlArg = ttlMs === undefined ? 0 : ttlMs === null ? -1 : ttlMs;
     const write = this.store.slotMoves
-      .send(() =>
+      .send([key], () =>
         this.store.scripts.increment(
           this.store.direct(),
           shard,
@@ -102,7 +102,7 @@ export class RedisWrites {
   async delete(key: string): Promise<boolean> {
     const shardNumber = this.store.layout.shardOf(key);
     const shard = this.store.layout.shards[shardNumber] as Shard;
-    const write = this.store.slotMoves.send(() =>
+    const write = this.store.slotMoves.send([key], () =>
       this.store.scripts.delete(this.store.direct(), shard, key),
     );
     return (await this.store.guard(this.store.durable(shardNumber, write, [key]))) === 1;
@@ -127,7 +127,7 @@ export class RedisWrites {
 
   /** One delete script call for `members` of `shard`, sent again while a slot move refuses it. */
   private deleteInShard(shard: Shard, members: readonly string[]): Promise<number> {
-    return this.store.slotMoves.send(() =>
+    return this.store.slotMoves.send(members, () =>
       this.store.scripts.deleteMany(this.store.direct(), shard, members),
     );
   }

@@ -138,7 +138,12 @@ export class ReplicaConfirmer {
     // One pipeline: both commands leave in one socket write.
     const pipeline = connection.pipeline();
     if (fresh.length > 0) {
-      pipeline.set((fresh.at(-1) as Confirmation).probeKey, '1', 'PX', PROBE_TTL_MS);
+      const { probeKey } = fresh.at(-1) as Confirmation;
+      // On a Cluster node whose slot is moving away, a key it does not hold is answered with ASK:
+      // deleting the probe first makes the round fail there rather than confirm writes that may
+      // have run on the node importing the slot (their replicas are not this node's).
+      pipeline.del(probeKey);
+      pipeline.set(probeKey, '1', 'PX', PROBE_TTL_MS);
     }
     pipeline.wait(this.settings.replicas, WAIT_SLICE_MS);
     let confirmed: number;

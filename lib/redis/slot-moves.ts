@@ -33,16 +33,51 @@ export class SlotMoves {
    * @param cluster whether the store runs on Redis Cluster.
    */
   private closed = false;
+  /** Writes issued so far (the newest write's number). */
+  private issued = 0;
+  /** The unsettled writes of each key that has some. */
+  private readonly byKey = new Map<string, KeyWrites>();
 
   constructor(
     private readonly timeoutMs: number,
     private readonly cluster: boolean,
   ) {}
 
-  /** `send()`, sent again after a growing pause while it is refused for a slot move. */
-  send<T>(send: () => Promise<T>): Promise<T> {
+  /**
+   * `send()`, a write of `keys` (user keys), sent again after a growing pause while it is refused
+   * for a slot move. Writes of one key keep their order: a write issued while an earlier write of
+   * one of its keys is being sent again waits until that one settles, and a refused write is not
+   * sent again once a later write of one of its keys was issued (it would land after that one, and
+   * an older value would win): it reports its refusal (it did not run).
+   */
+  send<T>(keys: readonly string[], send: () => Promise<T>): Promise<T> {
     // Off a cluster no write is refused for a slot move: no extra promise on the hot path.
-    return this.cluster ? this.sendUntilPlaced(send) : send();
+    if (!this.cluster) return send();
+    let settle: () => void = () => undefined;
+    const write: Write = {
+      seq: ++this.issued,
+      keys,
+      deadline: performance.now() + this.timeoutMs / 2,
+      settled: new Promise<void>((resolve) => (settle = resolve)),
+    };
+    const ahead: Array<Promise<void>> = [];
+    for (const key of keys) {
+      let writes = this.byKey.get(key);
+      if (!writes) this.byKey.set(key, (writes = { last: 0, pending: 0, resending: undefined }));
+      writes.last = write.seq;
+      writes.pending++;
+      if (writes.resending) ahead.push(writes.resending);
+    }
+    const attempt = (): Promise<T> => this.sendUntilPlaced(write, send);
+    return (ahead.length === 0 ? attempt() : Promise.all(ahead).then(attempt)).finally(() => {
+      settle();
+      for (const key of keys) {
+        const writes = this.byKey.get(key);
+        if (!writes) continue;
+        if (writes.resending === write.settled) writes.resending = undefined;
+        if (--writes.pending === 0) this.byKey.delete(key);
+      }
+    });
   }
 
   /**
@@ -53,22 +88,54 @@ export class SlotMoves {
     this.closed = true;
   }
 
-  private async sendUntilPlaced<T>(send: () => Promise<T>): Promise<T> {
+  private async sendUntilPlaced<T>(write: Write, send: () => Promise<T>): Promise<T> {
     // New attempts start within the first half of the timeout: the last one may itself take up
     // to a whole timeout (a node that stops answering mid-failover), and is awaited, not raced.
-    const deadline = performance.now() + this.timeoutMs / 2;
     let pause = FIRST_PAUSE_MS;
     for (;;) {
       try {
         return await send();
       } catch (error) {
-        if (!isSlotMoveRefusal(error) || performance.now() + pause >= deadline) throw error;
+        if (!isSlotMoveRefusal(error) || performance.now() + pause >= write.deadline) throw error;
+        // Later writes of these keys wait for this one: its next attempt could otherwise land
+        // after theirs (ioredis follows the MOVED and ASK of an attempt in flight by itself).
+        for (const key of write.keys) {
+          const writes = this.byKey.get(key);
+          if (writes) writes.resending = write.settled;
+        }
         await new Promise((resolve) => setTimeout(resolve, pause).unref());
-        if (this.closed) throw error;
+        if (this.closed || this.overtaken(write)) throw error;
       }
       pause = Math.min(pause * 2, MAX_PAUSE_MS);
     }
   }
+
+  /** Whether a write issued after `write` touches one of its keys. */
+  private overtaken(write: Write): boolean {
+    return write.keys.some((key) => (this.byKey.get(key)?.last ?? 0) > write.seq);
+  }
+}
+
+/** One write going through {@link SlotMoves}. */
+interface Write {
+  /** Its number: writes are numbered as they are issued. */
+  readonly seq: number;
+  /** The user keys it writes. */
+  readonly keys: readonly string[];
+  /** No new attempt starts after this `performance.now()` time, in ms. */
+  readonly deadline: number;
+  /** Resolves once it settled, either way. */
+  readonly settled: Promise<void>;
+}
+
+/** The unsettled writes of one key. */
+interface KeyWrites {
+  /** The number of the newest write issued. */
+  last: number;
+  /** How many are unsettled. */
+  pending: number;
+  /** Settles once the newest write refused for a slot move (being sent again) settles. */
+  resending: Promise<void> | undefined;
 }
 
 /**

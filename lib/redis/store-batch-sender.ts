@@ -47,16 +47,20 @@ export function storeBatchSender(store: BatchSenderContext): BatchSender<RawValu
     put: (n, member, value, ttlMs) =>
       store.durable(
         n,
-        slotMoves.send(() =>
+        slotMoves.send([member], () =>
           sendPut(client, topology, shard(n), member, value, ttlMs, scriptedWrites),
         ),
         [member],
       ),
-    putMany: (n, triples) =>
-      store.durable(
+    putMany: (n, triples) => {
+      const members = triples.filter((_, i) => i % 3 === 0) as string[];
+      return store.durable(
         n,
-        slotMoves.send(() => sendPuts(client, topology, shard(n), triples, scriptedWrites)),
-        triples.filter((_, i) => i % 3 === 0) as string[],
-      ),
+        slotMoves.send(members, () =>
+          sendPuts(client, topology, shard(n), triples, scriptedWrites),
+        ),
+        members,
+      );
+    },
   };
 }

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { ConnectionError, RedisStore, SlotMigratingError } from '../../lib/index.js';
 import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
@@ -7,6 +5,7 @@ import {
   ManualSlotMove,
   masters,
   ownerOf,
+  reshard,
   tryAgainCount,
   waitForAgreement,
 } from '../support/cluster-slots.js';
@@ -14,6 +13,7 @@ import { startInstances, type Instance } from '../nest/multi-instance/instances.
 import { outcomeOf } from '../support/redis-faults.js';
 import {
   LOOPBACK,
+  redisCli,
   startCluster,
   uniquePrefix,
   waitUntil,
@@ -25,7 +25,6 @@ import {
 // before its shard's index, or the index before a data key), and under a real
 // `redis-cli --cluster reshard`.
 
-const run = promisify(execFile);
 let cluster: ClusterSetup;
 let seedPort: number;
 
@@ -72,6 +71,9 @@ function describeFailure(error: unknown): string {
   const text = error instanceof Error ? error.message.slice(0, 200) : String(error);
   return `${outcomeOf(error)} (${text})`;
 }
+
+/** Rounds of the put-order test: each moves the slot once more. */
+const ORDER_ROUNDS = 5;
 
 const ORDERS = [
   { order: 'a data key moved before the index', shard: 3 },
@@ -301,22 +303,7 @@ describe('Redis Cluster: redis-cli --cluster reshard under putMany and deleteMan
       };
       const load = [...Array.from({ length: WRITERS }, (_, w) => writer(w)), loner()];
       const started = performance.now();
-      await run(
-        'redis-cli',
-        [
-          '--cluster',
-          'reshard',
-          `${LOOPBACK}:${source.port}`,
-          '--cluster-from',
-          source.id,
-          '--cluster-to',
-          target.id,
-          '--cluster-slots',
-          String(slot - first + 1),
-          '--cluster-yes',
-        ],
-        { timeout: 60_000 },
-      );
+      await reshard(source.port, source.id, target.id, slot - first + 1);
       const reshardMs = Math.round(performance.now() - started);
       running = false;
       await Promise.all(load);
@@ -350,74 +337,197 @@ describe('Redis Cluster: redis-cli --cluster reshard under putMany and deleteMan
 });
 
 describe('@Cached across 4 instance processes while the slot of its entries moves', () => {
-  it('runs each cold key once, and every caller of a key gets the same value', async () => {
-    const keyPrefix = uniquePrefix('cached-move');
+  // Cold keys' entries exist on neither node: with the slot only marked migrating, a write that
+  // declares them is refused (TRYAGAIN) until the move ends; one that does not declare them ran on
+  // the source and failed there ('non local key'), and the key was computed again elsewhere.
+  it.each([
+    { state: 'the index moved first', indexFirst: true },
+    { state: 'nothing moved yet', indexFirst: false },
+  ])(
+    'runs each cold key once, and every caller of a key gets the same value ($state)',
+    async ({ indexFirst }) => {
+      const keyPrefix = uniquePrefix('cached-move');
+      const layout = KeyLayout.cluster(keyPrefix);
+      const entryOf = (id: string): string => `cached:Work.value:${JSON.stringify([id])}`;
+      // Six cold keys whose entries live in one shard; its slot is half moved while the instances
+      // compute them, and the move ends while they write.
+      const shard = layout.shardOf(entryOf('c0'));
+      const ids: string[] = [];
+      for (let i = 0; ids.length < 6; i++) {
+        if (layout.shardOf(entryOf(`c${i}`)) === shard) ids.push(`c${i}`);
+      }
+      const { indexKey } = layout.shards[shard] as { indexKey: Buffer };
+      const reader = storeOn(keyPrefix, 10);
+      let instances: Instance[] = [];
+      let move: ManualSlotMove | undefined;
+      try {
+        instances = await startInstances(4, {
+          store: {
+            type: 'redis',
+            cluster: { nodes: [{ host: LOOPBACK, port: seedPort }] },
+            keyPrefix,
+          },
+          cached: { ttl: 60, lockWait: 10 },
+          computeMs: 300,
+          tagged: true,
+        });
+        await reader.put(`warm:${ids[0] as string}`, 1);
+        move = await ManualSlotMove.start(seedPort, keySlot(clusterTags()[shard] as string));
+        if (indexFirst) await move.migrate([indexKey]);
+        const slotMove = move;
+        const calls = instances.flatMap((instance) => ids.map((id) => instance.call(id, 2)));
+        // Every key computed somewhere and its write refused at least once: then the move ends.
+        await Promise.all(
+          ids.map((id) => Promise.race(instances.map((instance) => instance.computingOf(id)))),
+        );
+        // The writes follow the runs (300 ms): wait for refusals that come after the runs started.
+        const refusalsComputing =
+          (await tryAgainCount(slotMove.source.port)) + (await tryAgainCount(slotMove.target.port));
+        await waitUntil(
+          async () =>
+            (await tryAgainCount(slotMove.source.port)) +
+              (await tryAgainCount(slotMove.target.port)) >
+            refusalsComputing,
+          5_000,
+          'a refused write',
+        ).catch(() => undefined);
+        await slotMove.finish();
+        const replies = await Promise.all(calls);
+        const runs = await reader.getMany<number>(ids.map((id) => `runs:${id}`));
+        const valuesPerKey = ids.map(
+          (id) =>
+            new Set(
+              replies
+                .flatMap((reply) => reply.results ?? [])
+                .filter((result) => result.value?.id === id || result.error !== undefined)
+                .map((result) => JSON.stringify(result.value ?? result.error)),
+            ).size,
+        );
+        console.log(
+          `@Cached during a slot move: runs per key ${JSON.stringify(runs)}, distinct values per key ${JSON.stringify(valuesPerKey)}; ` +
+            `counters ${JSON.stringify(replies.slice(-1).map((reply) => reply.stats))}`,
+        );
+        expect(runs).toEqual(ids.map(() => 1));
+        expect(valuesPerKey).toEqual(ids.map(() => 1));
+      } finally {
+        move?.close();
+        await Promise.all(instances.map((instance) => instance.stop()));
+        await reader.close();
+      }
+    },
+    60_000,
+  );
+});
+
+describe('Writes of one key while its slot moves', () => {
+  it('a put refused for the move never lands after a later put of the same key', async () => {
+    const keyPrefix = uniquePrefix('order');
     const layout = KeyLayout.cluster(keyPrefix);
-    const entryOf = (id: string): string => `cached:Work.value:${JSON.stringify([id])}`;
-    // Six cold keys whose entries live in one shard; its slot is half moved, index first, while
-    // the instances compute them, and the move ends while they write.
-    const shard = layout.shardOf(entryOf('c0'));
-    const ids: string[] = [];
-    for (let i = 0; ids.length < 6; i++) {
-      if (layout.shardOf(entryOf(`c${i}`)) === shard) ids.push(`c${i}`);
-    }
-    const { indexKey } = layout.shards[shard] as { indexKey: Buffer };
-    const reader = storeOn(keyPrefix, 10);
-    let instances: Instance[] = [];
-    let move: ManualSlotMove | undefined;
+    const shard = 9;
+    const [warm, ...cold] = keysOfShard(layout, shard, 'o', 1 + ORDER_ROUNDS);
+    const store = storeOn(keyPrefix, 10);
+    const rounds: string[] = [];
+    const finals: unknown[] = [];
+    const olderOutcomes: string[] = [];
     try {
-      instances = await startInstances(4, {
-        store: {
-          type: 'redis',
-          cluster: { nodes: [{ host: LOOPBACK, port: seedPort }] },
-          keyPrefix,
-        },
-        cached: { ttl: 60, lockWait: 10 },
-        computeMs: 300,
-        tagged: true,
-      });
-      await reader.put(`warm:${ids[0] as string}`, 1);
-      move = await ManualSlotMove.start(seedPort, keySlot(clusterTags()[shard] as string));
-      await move.migrate([indexKey]);
-      const slotMove = move;
-      const calls = instances.flatMap((instance) => ids.map((id) => instance.call(id, 2)));
-      // Every key computed somewhere and its write refused at least once: then the move ends.
-      await Promise.all(
-        ids.map((id) => Promise.race(instances.map((instance) => instance.computingOf(id)))),
-      );
-      // The writes follow the runs (300 ms): wait for refusals that come after the runs started.
-      const refusalsComputing =
-        (await tryAgainCount(slotMove.source.port)) + (await tryAgainCount(slotMove.target.port));
-      await waitUntil(
-        async () =>
-          (await tryAgainCount(slotMove.source.port)) +
-            (await tryAgainCount(slotMove.target.port)) >
-          refusalsComputing,
-        5_000,
-        'a refused write',
-      ).catch(() => undefined);
-      await slotMove.finish();
-      const replies = await Promise.all(calls);
-      const runs = await reader.getMany<number>(ids.map((id) => `runs:${id}`));
-      const valuesPerKey = ids.map(
-        (id) =>
-          new Set(
-            replies
-              .flatMap((reply) => reply.results ?? [])
-              .filter((result) => result.value?.id === id || result.error !== undefined)
-              .map((result) => JSON.stringify(result.value ?? result.error)),
-          ).size,
-      );
+      // The shard's index exists on the source; a cold key exists on neither node, so a put of
+      // it, which names both, is refused (TRYAGAIN) until the move ends, and sent again meanwhile
+      // (the pause between two sends grows from 20 to 250 ms). A later put of the key must not let
+      // a send of the older one land after it.
+      await store.put(warm as string, 'w');
+      for (const key of cold) {
+        const move = await ManualSlotMove.start(seedPort, keySlot(clusterTags()[shard] as string));
+        try {
+          const source = move.source.port;
+          const refusedBefore = await tryAgainCount(source);
+          const older = settle(store.put(key, 'older'));
+          // More refusals than ioredis follows by itself (16): the store has seen one, and sends it again.
+          await waitUntil(
+            async () => (await tryAgainCount(source)) > refusedBefore + 16,
+            5000,
+            'the older put to be refused by the store',
+          );
+          const newer = settle(store.put(key, 'newer'));
+          await move.finish();
+          const [olderOutcome, newerOutcome] = await Promise.all([older, newer]);
+          const final = await store.get(key);
+          finals.push(final);
+          olderOutcomes.push(olderOutcome.ok ? 'resolved' : outcomeOf(olderOutcome.error));
+          rounds.push(
+            `older ${olderOutcome.ok ? 'resolved' : describeFailure(olderOutcome.error)}, newer ${newerOutcome.ok ? 'resolved' : describeFailure(newerOutcome.error)}, key holds ${JSON.stringify(final)}`,
+          );
+        } finally {
+          move.close();
+        }
+      }
       console.log(
-        `@Cached during a slot move: runs per key ${JSON.stringify(runs)}, distinct values per key ${JSON.stringify(valuesPerKey)}; ` +
-          `counters ${JSON.stringify(replies.slice(-1).map((reply) => reply.stats))}`,
+        `Two puts of one key refused mid-move (the older one first): ${rounds.join('; ')}`,
       );
-      expect(runs).toEqual(ids.map(() => 1));
-      expect(valuesPerKey).toEqual(ids.map(() => 1));
+      expect(finals).toEqual(cold.map(() => 'newer'));
+      // The older put landed before the newer one was sent, or was not sent again (it did not run).
+      expect(olderOutcomes.filter((o) => o !== 'resolved' && o !== 'SLOT_MIGRATING')).toEqual([]);
     } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
+describe('Durable writes while a slot moves', () => {
+  it('a durable put that ran on the node importing the slot is not confirmed by the old owner’s replicas', async () => {
+    const keyPrefix = uniquePrefix('durable-move');
+    const layout = KeyLayout.cluster(keyPrefix);
+    const shard = 5;
+    const [key] = keysOfShard(layout, shard, 'd', 1) as [string];
+    const { indexKey, dataPrefix } = layout.shards[shard] as {
+      indexKey: Buffer;
+      dataPrefix: string;
+    };
+    const store = new RedisStore({
+      cluster: { nodes: [{ host: LOOPBACK, port: seedPort }] },
+      keyPrefix,
+      timeout: 5,
+      durability: { replicas: 1, timeout: 0.5 },
+    });
+    let move: ManualSlotMove | undefined;
+    let pausedPid: number | undefined;
+    try {
+      // Replicas still waiting for their first full sync confirm nothing.
+      for (const node of cluster.nodes) {
+        await waitUntil(
+          async () =>
+            /role:master|master_link_status:up/.test(
+              await redisCli(node.port, 'info', 'replication'),
+            ),
+          20_000,
+          `port ${node.port} to be a master or a synced replica`,
+        );
+      }
+      await store.put(key, 'before');
+      // The key and its shard's index move first: a put of it now runs on the target (ASK).
+      move = await ManualSlotMove.start(seedPort, keySlot(clusterTags()[shard] as string));
+      await move.migrate([indexKey, dataPrefix + key]);
+      const info = await redisCli(move.target.port, 'info', 'replication');
+      const replicaPort = Number(/^slave0:ip=[^,]+,port=(\d+)/m.exec(info)?.[1]);
+      const replica = cluster.nodes.find((node) => node.port === replicaPort);
+      expect(replica).toBeDefined();
+      process.kill(replica!.pid, 'SIGSTOP');
+      pausedPid = replica!.pid;
+      const outcome = await settle(store.put(key, 'during'));
+      const copies = await move.copies(dataPrefix + key);
+      process.kill(replica!.pid, 'SIGCONT');
+      pausedPid = undefined;
+      console.log(
+        `durable put run on the importing node, its replica paused: ${outcome.ok ? 'resolved' : describeFailure(outcome.error)}; copies ${JSON.stringify(copies)}`,
+      );
+      expect(copies).toEqual({ source: null, target: JSON.stringify('during') });
+      expect(outcome.ok ? 'resolved' : outcomeOf(outcome.error)).toBe('TIMEOUT');
+      // Once the move ends, durable writes of the shard are confirmed on its new owner.
+      await move.finish();
+      await expect(store.put(key, 'after')).resolves.toBeUndefined();
+    } finally {
+      if (pausedPid !== undefined) process.kill(pausedPid, 'SIGCONT');
       move?.close();
-      await Promise.all(instances.map((instance) => instance.stop()));
-      await reader.close();
+      await store.close();
     }
   }, 60_000);
 });

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../lib/index.js';
 import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
-import { ownerOf } from '../support/cluster-slots.js';
+import { ownerOf, reshard } from '../support/cluster-slots.js';
 import { outcomeOf, watchUnhandledRejections } from '../support/redis-faults.js';
 import {
   LOOPBACK,
@@ -14,7 +12,6 @@ import {
 } from '../support/redis-harness.js';
 import { sleep } from '../support/sleep.js';
 
-const run = promisify(execFile);
 const KEYS_BEFORE = 500;
 const WRITERS = 4;
 
@@ -106,22 +103,7 @@ describe('Redis Cluster: live resharding (redis-cli --cluster reshard) under wri
       const load = [...Array.from({ length: WRITERS }, writer), reader()];
       await sleep(200);
       const started = performance.now();
-      await run(
-        'redis-cli',
-        [
-          '--cluster',
-          'reshard',
-          `${LOOPBACK}:${source.port}`,
-          '--cluster-from',
-          source.id,
-          '--cluster-to',
-          target.id,
-          '--cluster-slots',
-          String(slotsToMove),
-          '--cluster-yes',
-        ],
-        { timeout: 120_000 },
-      );
+      await reshard(source.port, source.id, target.id, slotsToMove);
       const reshardMs = Math.round(performance.now() - started);
       await sleep(200);
       running = false;

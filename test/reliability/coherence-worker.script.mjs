@@ -3,12 +3,14 @@
 // until told to stop (a `stop` line on stdin), or until `maxMs` or `maxOps`, whichever comes
 // first, and records every operation as one JSON line in `historyFile`:
 //   { op: 'get' | 'put' | 'delete', k, v, s, e, ok, err? }   s, e: ms before the call / after it settled
+//   (a journal put writes a key of its own, `j:<name>:<n>`, that nothing else writes: the test
+//   checks afterwards that every acknowledged one is still there)
 //   { op: 'stats', t, active, hits, misses, flushes, entries }  the near cache's figures, every 500 ms
 // Times are performance.timeOrigin + performance.now(): one clock for every process of the machine.
 // stdout: one JSON line when ready ({ event: 'ready', active }) and one when done ({ event: 'done' }).
 //
 // mode 'default' or 'broadcast': a store with the near cache in that mode (plus `nearCache`
-// extras such as maxAge). mode 'never-invalidated': the control, a store without the near cache
+// extras such as maxAge), or 'none': no near cache. mode 'never-invalidated': the control, a store without the near cache
 // behind a Map that keeps every value read or written and never drops one; the check must flag it.
 import { createWriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +21,8 @@ import { createStore } from '../../dist/index.js';
 const settings = {
   name: 'worker',
   port: 6379,
+  /** Where the store connects instead of 127.0.0.1:port (e.g. { sentinels, sentinelName } or { cluster }). */
+  connection: undefined,
   keyPrefix: 'coherence:',
   mode: 'default',
   nearCache: {},
@@ -39,6 +43,8 @@ const settings = {
   circuitBreaker: undefined,
   maxMs: 90_000,
   maxOps: 200_000,
+  /** Share of writes that are journal puts (keys of their own, never overwritten). */
+  journalShare: 0,
   /** Pause after each operation, ms (keeps 7 processes from saturating 2 cores). */
   pauseMs: 1,
   historyFile: '',
@@ -54,12 +60,11 @@ const record = (entry) => history.write(`${JSON.stringify(entry)}\n`);
 const control = settings.mode === 'never-invalidated';
 const store = createStore({
   type: 'redis',
-  host: '127.0.0.1',
-  port: settings.port,
+  ...(settings.connection ?? { host: '127.0.0.1', port: settings.port }),
   keyPrefix: settings.keyPrefix,
   timeout: settings.timeout,
   ...(settings.circuitBreaker === undefined ? {} : { circuitBreaker: settings.circuitBreaker }),
-  ...(control
+  ...(control || settings.mode === 'none'
     ? {}
     : { nearCache: { maxEntries: 1000, mode: settings.mode, ...settings.nearCache } }),
 });
@@ -79,7 +84,8 @@ const remove = async (key) => {
   await store.delete(key);
   if (control) kept.delete(key);
 };
-const nearStats = async () => (control ? undefined : (await store.getStats()).nearCache);
+const nearStats = async () =>
+  control || settings.mode === 'none' ? undefined : (await store.getStats()).nearCache;
 
 let stopping = false;
 createInterface({ input: process.stdin }).on('line', (line) => {
@@ -89,7 +95,7 @@ process.stdin.on('end', () => (stopping = true));
 
 await store.connect();
 const readyBy = Date.now() + 10_000;
-let active = control;
+let active = control || settings.mode === 'none';
 while (!active && Date.now() < readyBy) {
   active = (await nearStats().catch(() => undefined))?.active === true;
   if (!active) await sleep(50);
@@ -104,7 +110,8 @@ const sampleStats = async () => {
     record({ op: 'stats', t, active, hits, misses, flushes, entries });
   }
 };
-const statsTimer = control ? undefined : setInterval(() => void sampleStats(), 500);
+const statsTimer =
+  control || settings.mode === 'none' ? undefined : setInterval(() => void sampleStats(), 500);
 
 const deadline = Date.now() + settings.maxMs;
 let seq = 0;
@@ -127,7 +134,10 @@ while (!stopping && ops < settings.maxOps && Date.now() < deadline) {
           : which < 0.6 || settings.ownKeys.length === 0
             ? pick(settings.sharedKeys)
             : pick(settings.ownKeys);
-      if (roll < 0.76) {
+      if (Math.random() < settings.journalShare) {
+        entry = { op: 'put', k: `j:${settings.name}:${++seq}`, v: `${settings.name}:${seq}`, s };
+        await put(entry.k, entry.v);
+      } else if (roll < 0.76) {
         entry = { op: 'delete', k, v: null, s };
         await remove(k);
       } else {

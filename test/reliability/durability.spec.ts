@@ -14,6 +14,7 @@ import {
   uniquePrefix,
   waitUntil,
   type RedisProcess,
+  setDownAfter,
 } from '../support/redis-harness.js';
 import { sleep } from '../support/sleep.js';
 
@@ -241,14 +242,7 @@ async function failoverUnderLoad(
   // every write until one attaches: recovery and the count are measured through a plain store.
   const plain = new RedisStore(options);
   try {
-    await redisCli(
-      setup.sentinel.port,
-      'sentinel',
-      'set',
-      setup.name,
-      'down-after-milliseconds',
-      String(DOWN_AFTER_MS),
-    );
+    await setDownAfter(setup, DOWN_AFTER_MS);
     await waitForOnlineReplica(setup.primary.port);
     await store.connect();
     const acknowledged: string[] = [];

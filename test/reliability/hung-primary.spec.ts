@@ -3,11 +3,11 @@ import { RedisStore } from '../../lib/index.js';
 import { outcomeOf, roleOf, watchUnhandledRejections } from '../support/redis-faults.js';
 import {
   LOOPBACK,
-  redisCli,
   startSentinelSetup,
   uniquePrefix,
   waitUntil,
   type SentinelSetup,
+  setDownAfter,
 } from '../support/redis-harness.js';
 import { sleep } from '../support/sleep.js';
 import { STALENESS_WINDOW_MS } from '../redis/near-cache/support/near-cache-helpers.js';
@@ -31,14 +31,7 @@ let stopped = false;
 
 beforeAll(async () => {
   setup = await startSentinelSetup('kvhung');
-  await redisCli(
-    setup.sentinel.port,
-    'sentinel',
-    'set',
-    setup.name,
-    'down-after-milliseconds',
-    String(DOWN_AFTER_MS),
-  );
+  await setDownAfter(setup, DOWN_AFTER_MS);
 }, 30_000);
 
 afterEach(() => {

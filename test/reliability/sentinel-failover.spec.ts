@@ -14,6 +14,7 @@ import {
   uniquePrefix,
   waitUntil,
   type SentinelSetup,
+  setDownAfter,
 } from '../support/redis-harness.js';
 
 const DOWN_AFTER_MS = 1000;
@@ -28,14 +29,7 @@ let setup: SentinelSetup;
 beforeAll(async () => {
   setup = await startSentinelSetup('kvkilled');
   // The harness waits 5 s before calling a primary down; a killed primary is detected sooner here.
-  await redisCli(
-    setup.sentinel.port,
-    'sentinel',
-    'set',
-    setup.name,
-    'down-after-milliseconds',
-    String(DOWN_AFTER_MS),
-  );
+  await setDownAfter(setup, DOWN_AFTER_MS);
 }, 30_000);
 
 afterAll(async () => {

@@ -167,3 +167,31 @@ export async function waitForAgreement(port: number): Promise<void> {
     'the cluster nodes to agree on the slot map',
   );
 }
+
+/**
+ * Moves the first `count` slots of master `from` to master `to` with a real
+ * `redis-cli --cluster reshard` (slots in ascending order), through the node on `port`.
+ */
+export async function reshard(
+  port: number,
+  from: string,
+  to: string,
+  count: number,
+): Promise<void> {
+  await run(
+    'redis-cli',
+    [
+      '--cluster',
+      'reshard',
+      `${LOOPBACK}:${port}`,
+      '--cluster-from',
+      from,
+      '--cluster-to',
+      to,
+      '--cluster-slots',
+      String(count),
+      '--cluster-yes',
+    ],
+    { timeout: 120_000 },
+  );
+}

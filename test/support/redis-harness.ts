@@ -246,6 +246,21 @@ export async function startSentinelSetup(name = 'kvprimary'): Promise<SentinelSe
   }
 }
 
+/**
+ * Sets how long the Sentinel of `setup` waits, in milliseconds, before it calls the primary down
+ * (the harness starts it with 5 s).
+ */
+export async function setDownAfter(setup: SentinelSetup, ms: number): Promise<void> {
+  await redisCli(
+    setup.sentinel.port,
+    'sentinel',
+    'set',
+    setup.name,
+    'down-after-milliseconds',
+    String(ms),
+  );
+}
+
 /** Six cluster nodes (3 masters, 3 replicas) with cluster_state:ok. */
 export interface ClusterSetup {
   nodes: RedisProcess[];

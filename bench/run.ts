@@ -87,6 +87,7 @@ function describeTiming(timing: JobTiming): string {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg()[0] ?? 0;
   const cases = await loadCases();
   const jobs = cases
     .flatMap((c) => c.jobs(quick))
@@ -169,10 +170,12 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     mode: quick ? 'quick (smoke run, figures not meaningful)' : 'full',
     seconds,
+    /** One-minute load average of this machine (2 cores shared with other jobs) at start and end. */
+    loadAverage: [loadAtStart, os.loadavg()[0] ?? 0].map((load) => Math.round(load * 10) / 10),
   };
   const versions = subjectVersions();
   const missed = outcomes.filter((o) => Number.isFinite(o.threshold) && !o.met).length;
-  const machineLine = `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, shared with other jobs; Node ${machine.node}; Redis ${machine.redis} (the benchmark's own server); ${machine.date}; ${seconds} s.`;
+  const machineLine = `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, shared with other jobs (load average ${machine.loadAverage.join(' at start, ')} at end); Node ${machine.node}; Redis ${machine.redis} (the benchmark's own server); ${machine.date}; ${seconds} s.`;
   const notes =
     missed > 0
       ? [

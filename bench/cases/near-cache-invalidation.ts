@@ -1,14 +1,12 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { subscribe } from 'node:diagnostics_channel';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   NEAR_CACHE_INVALIDATED_CHANNEL,
   RedisStore,
   type NearCacheInvalidatedMessage,
   type NearCacheTrackingMode,
 } from '../../lib/index.js';
-import { interleavedRounds, reportRounds } from '../support/measure.js';
+import { forkHelper, type Forked } from '../support/forked.js';
+import { interleavedRounds, percentile, reportRounds } from '../support/measure.js';
 
 // argv: comma-separated subjects (tracking modes: 'default', 'broadcast'), quick. Instance A
 // (this process, near cache on) holds a key; instance B (a forked process) writes it. A sample is
@@ -30,12 +28,11 @@ const ROUNDS = quick === '1' ? 1 : 3;
 /** Longer than any delay worth reporting: the announcement was lost (a bug), not late. */
 const GIVE_UP_MS = 10_000;
 const KEY = 'hot';
-const here = dirname(fileURLToPath(import.meta.url));
 
 /** Instance A and its writer B for one tracking mode. */
 interface Pair {
   a: RedisStore;
-  b: ChildProcess;
+  b: Forked<{ ackAt?: string }>;
   nextAck(): Promise<bigint>;
   /** The value B wrote last (A reads it before each sample). */
   value: number;
@@ -62,17 +59,13 @@ async function openPair(mode: NearCacheTrackingMode): Promise<Pair> {
     if (tries > 100) throw new Error('the near cache did not establish tracking');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const b = fork(join(here, '..', 'support', 'near-cache-writer.js'), [String(port), prefix]);
-  const replies: Array<(message: { ackAt?: string }) => void> = [];
-  b.on('message', (message: { ackAt?: string }) => replies.shift()?.(message));
-  const nextReply = (): Promise<{ ackAt?: string }> =>
-    new Promise((resolve) => replies.push(resolve));
-  await nextReply();
+  const b = forkHelper<{ ackAt?: string }>('near-cache-writer', [String(port), prefix]);
+  await b.nextReply();
   await a.put(KEY, 0);
   return {
     a,
     b,
-    nextAck: async () => BigInt((await nextReply()).ackAt as string),
+    nextAck: async () => BigInt((await b.nextReply()).ackAt as string),
     value: 0,
   };
 }
@@ -92,12 +85,12 @@ async function sample(pair: Pair, idle: boolean): Promise<number> {
       waitingFor = { store: a, resolve };
       timer = setTimeout(() => reject(new Error('no announcement of the write')), GIVE_UP_MS);
     });
-    b.send({ key: KEY, value });
+    b.child.send({ key: KEY, value });
     goneAt = await gone;
     clearTimeout(timer);
     waitingFor = undefined;
   } else {
-    b.send({ key: KEY, value });
+    b.child.send({ key: KEY, value });
     for (;;) {
       const startedAt = process.hrtime.bigint();
       if ((await a.get(KEY)) === value) {
@@ -108,10 +101,6 @@ async function sample(pair: Pair, idle: boolean): Promise<number> {
     }
   }
   return Math.max(0, Number(goneAt - (await ack)) / 1e6);
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 }
 
 const modes = subjectList.split(',') as NearCacheTrackingMode[];
@@ -135,8 +124,7 @@ const rows = await interleavedRounds(modes, ROUNDS, async (mode) => {
   };
 });
 for (const { a, b } of pairs.values()) {
-  b.send('stop');
-  await new Promise((resolve) => b.once('exit', resolve));
+  await b.stop();
   await a.clear();
   await a.close();
 }

@@ -1,5 +1,8 @@
-/** What a row's figures count: `ops/s` higher is better; `ms` and `bytes/key` lower is better. */
-export type Unit = 'ops/s' | 'ms' | 'bytes/key';
+/**
+ * What a row's figures count: `ops/s` higher is better; `ms`, `bytes/key` and `count` (loader
+ * runs, failed calls) lower is better.
+ */
+export type Unit = 'ops/s' | 'ms' | 'bytes/key' | 'count';
 
 /** One table of RESULTS.md: one figure per subject. */
 export interface Row {

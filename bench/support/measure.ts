@@ -9,6 +9,11 @@ export function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
+/** The value at fraction `p` (0.99: p99) of an ascending list: the one at floor(p x length). */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+}
+
 /** Seconds elapsed since `started` (from process.hrtime.bigint()). */
 export function secondsSince(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e9;
@@ -112,6 +117,33 @@ export async function interleavedRounds(
   phases.setup = (phases.setup ?? 0) + setupEnd - phases.mark;
   phases.warmup = (phases.warmup ?? 0) + warmupEnd - setupEnd;
   phases.rounds = (phases.rounds ?? 0) + process.uptime() - warmupEnd;
+  phases.mark = process.uptime();
+  return rows;
+}
+
+/**
+ * Measures every subject at once in each of `rounds` rounds, for conditions that every subject
+ * must meet together (a paused server: one pause per round, the subjects' calls running side by
+ * side during it). `round()` returns row id -> subject -> figure; no warm-up round (the caller
+ * warms the subjects as part of each round). Returns row id -> subject -> figure per round.
+ */
+export async function sharedRounds(
+  rounds: number,
+  round: () => Promise<Record<string, Record<string, number>>>,
+): Promise<RoundsReport['rows']> {
+  const rows: RoundsReport['rows'] = {};
+  const setupEnd = process.uptime();
+  for (let r = 0; r < rounds; r++) {
+    for (const [row, bySubject] of Object.entries(await round())) {
+      for (const [subject, value] of Object.entries(bySubject)) {
+        ((rows[row] ??= {})[subject] ??= Array.from({ length: rounds }, () => Number.NaN))[r] =
+          value;
+      }
+    }
+  }
+  phases.setup = (phases.setup ?? 0) + setupEnd - phases.mark;
+  phases.warmup = phases.warmup ?? 0;
+  phases.rounds = (phases.rounds ?? 0) + process.uptime() - setupEnd;
   phases.mark = process.uptime();
   return rows;
 }

@@ -6,12 +6,18 @@ import { figureOf, pairedRatio, type RunResults } from './results.js';
 export function formatFigure(value: number, unit: Unit): string {
   if (unit === 'ops/s') return `${Math.round(value).toLocaleString('en-US')} ops/s`;
   if (unit === 'ms') return `${value < 1 ? value.toFixed(4) : value.toFixed(1)} ms`;
+  if (unit === 'count') return Number.isInteger(value) ? String(value) : value.toFixed(1);
   return `${Math.round(value)} B/key`;
 }
 
 /** How many times better ours is than a peer, from ours / peer (> 1: ours is better). */
 function advantage(oursOverPeer: number, unit: Unit): number {
   return unit === 'ops/s' ? oursOverPeer : 1 / oursOverPeer;
+}
+
+/** Two decimals, or two significant digits below 0.1 (a 6 s call against a 1 ms one). */
+function shownRatio(ratio: number): string {
+  return ratio >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2);
 }
 
 /** What RESULTS.md says about the run, above the tables. */
@@ -71,7 +77,7 @@ export function renderMarkdown(
       const value = figureOf(results, row.id, subject);
       if (value === undefined) continue;
       const paired = subject === ours ? undefined : pairedRatio(results, row.id, ours, subject);
-      const ratio = paired === undefined ? '' : `${advantage(paired, row.unit).toFixed(2)}x`;
+      const ratio = paired === undefined ? '' : `${shownRatio(advantage(paired, row.unit))}x`;
       lines.push(`| ${subject} | ${formatFigure(value, row.unit)} | ${ratio} |`);
     }
   }

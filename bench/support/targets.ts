@@ -32,8 +32,9 @@ export function fastestOf(results: RunResults, rowId: string, peers: readonly st
 }
 
 /**
- * Higher-is-better target: ours / peer >= min, on a rate (ops/s). `peer` may be a function that
- * picks it from the run (the fastest raw client of the row). `note` adds context to the cell.
+ * Higher-is-better target: ours / peer >= min, on a rate (ops/s); `ours` is the subject named
+ * `kv-store` unless given. `peer` may be a function that picks it from the run (the fastest raw
+ * client of the row). `note` adds context to the cell.
  */
 export function atLeast(
   description: string,
@@ -41,12 +42,13 @@ export function atLeast(
   peer: string | ((results: RunResults) => string),
   min: number,
   note?: (results: RunResults) => string | undefined,
+  ours = 'kv-store',
 ): Target {
   return {
     description,
     check: (results) => {
       const peerName = typeof peer === 'string' ? peer : peer(results);
-      const r = pairedRatio(results, rowId, 'kv-store', peerName);
+      const r = pairedRatio(results, rowId, ours, peerName);
       if (r === undefined) return undefined;
       const against = typeof peer === 'string' ? '' : ` vs ${peerName}`;
       const extra = note?.(results);

@@ -38,6 +38,8 @@ export function subjectVersions(): Record<string, string> {
   return {
     ioredis: installedVersion('ioredis'),
     'node-redis 5': `@redis/client ${installedVersion('@redis/client')}`,
+    bentocache: `${installedVersion('bentocache')} (L1 memory, L2 Redis and bus on ioredis ${installedVersion('ioredis', dirname(require.resolve('bentocache')))})`,
+    'node-redis CSC': `@redis/client ${installedVersion('@redis/client')} (RESP3, clientSideCache)`,
     'node-redis 6': `redis ${installedVersion('redis')} (@redis/client ${installedVersion('@redis/client', redisDir)})`,
     keyv: installedVersion('keyv'),
     '@keyv/redis': `${installedVersion('@keyv/redis')} (on @redis/client ${installedVersion('@redis/client', keyvRedisDir)})`,

@@ -11,11 +11,13 @@ import { ReplicaConfirmer, peerOf, unconfirmedError } from './replica-confirmer.
 export interface ResolvedDurability {
   /** Replicas that must confirm each write. */
   replicas: number;
+  /** Whether the primary's append-only file, and the replicas' counted, must hold it (WAITAOF). */
+  localAof: boolean;
   /** How long a write may wait for its confirmations, in milliseconds. */
   timeoutMs: number;
 }
 
-const DURABILITY_OPTION_NAMES = ['replicas', 'timeout'];
+const DURABILITY_OPTION_NAMES = ['replicas', 'localAof', 'timeout'];
 
 /**
  * Validates the `durability` option; undefined when it is not given. Throws
@@ -28,20 +30,27 @@ export function resolveDurability(
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidOptionsError(
-      `durability must be an object { replicas, timeout }; got ${describeValue(value)}`,
+      `durability must be an object { replicas, localAof?, timeout }; got ${describeValue(value)}`,
     );
   }
   for (const name of Object.keys(value)) {
     if (!DURABILITY_OPTION_NAMES.includes(name)) {
       throw new InvalidOptionsError(
-        `durability.${name} is not an option; durability takes replicas and timeout`,
+        `durability.${name} is not an option; durability takes replicas, localAof and timeout`,
       );
     }
   }
-  const { replicas, timeout } = value as Partial<RedisDurabilityOptions>;
-  if (typeof replicas !== 'number' || !Number.isSafeInteger(replicas) || replicas < 1) {
+  const { replicas, localAof = false, timeout } = value as Partial<RedisDurabilityOptions>;
+  if (typeof localAof !== 'boolean') {
     throw new InvalidOptionsError(
-      `durability.replicas must be an integer of at least 1; got ${describeValue(replicas)}`,
+      `durability.localAof must be true or false; got ${describeValue(localAof)}`,
+    );
+  }
+  // With localAof the primary's own fsync is a confirmation, so no replica is needed.
+  const least = localAof ? 0 : 1;
+  if (typeof replicas !== 'number' || !Number.isSafeInteger(replicas) || replicas < least) {
+    throw new InvalidOptionsError(
+      `durability.replicas must be an integer of at least ${least}${localAof ? ' with localAof' : ''}; got ${describeValue(replicas)}`,
     );
   }
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
@@ -55,7 +64,7 @@ export function resolveDurability(
       `durability.timeout (${timeout} s) must be less than timeout (${storeTimeoutMs / 1000} s), which bounds every command`,
     );
   }
-  return { replicas, timeoutMs };
+  return { replicas, localAof, timeoutMs };
 }
 
 /** What {@link DurableWrites} needs from the store. */
@@ -75,7 +84,7 @@ export interface DurabilityTarget {
 }
 
 /**
- * Confirms writes with `WAIT` on connections of their own (one per server; on a cluster one per
+ * Confirms writes with `WAIT` (`WAITAOF` with `localAof`) on connections of their own (one per server; on a cluster one per
  * master), never on the connection that sends the store's commands: there a WAIT would hold every
  * command behind it, reads included, for as long as a stalled replica makes it wait. The writes
  * answered while a confirmation round runs are confirmed together by the next one (see
@@ -126,9 +135,10 @@ export class DurableWrites {
     const name = address === undefined ? '' : `${address.host}:${address.port}`;
     let confirmer = this.confirmers.get(name);
     if (confirmer === undefined) {
-      const { replicas, timeoutMs } = this.settings;
+      const { replicas, localAof, timeoutMs } = this.settings;
       confirmer = new ReplicaConfirmer(this.store.openConnection(address), {
         replicas,
+        localAof,
         timeoutMs,
         target: this.store.target,
         describeFailure: (error, connection, lastError) =>

@@ -119,8 +119,19 @@ export const REDIS_STORE_OPTION_NAMES = [
  * primary acknowledged and then lost in a crash before replicating is gone after a failover.
  */
 export interface RedisDurabilityOptions {
-  /** Replicas that must confirm each write before it resolves (an integer, at least 1). */
+  /**
+   * Replicas that must confirm each write before it resolves: an integer, at least 1, or at
+   * least 0 with `localAof`.
+   */
   replicas: number;
+  /**
+   * Also wait until the primary has written each write to its append-only file and fsynced it,
+   * and count only replicas that did the same (`WAITAOF`), so that an acknowledged write survives
+   * a power loss of the primary and not only a failover. Needs Redis or Valkey 7.2 or later with
+   * `appendonly yes` on the primary and on the replicas counted; elsewhere every durable write
+   * rejects with `CommandError` naming this option. Default false (`WAIT`, memory of replicas).
+   */
+  localAof?: boolean;
   /**
    * Seconds to wait for the confirmations; must be less than the store's `timeout`. A write that
    * is not confirmed in time rejects with `TimeoutError`: it is applied on the primary, but a

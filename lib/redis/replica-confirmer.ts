@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
-import { TimeoutError } from '../core/errors.js';
+import { CommandError, TimeoutError } from '../core/errors.js';
 
 /**
  * Longest a WAIT of one confirmation round blocks, in milliseconds. A write answered during a
@@ -23,6 +23,8 @@ const PROBE_TTL_MS = 10_000;
 export interface ConfirmerSettings {
   /** Replicas that must confirm each write. */
   readonly replicas: number;
+  /** Confirm with WAITAOF: the primary's append-only file and the replicas' must hold it. */
+  readonly localAof: boolean;
   /** How long a write may wait for its confirmations, in milliseconds. */
   readonly timeoutMs: number;
   /** What messages call the server. */
@@ -145,7 +147,9 @@ export class ReplicaConfirmer {
       pipeline.del(probeKey);
       pipeline.set(probeKey, '1', 'PX', PROBE_TTL_MS);
     }
-    pipeline.wait(this.settings.replicas, WAIT_SLICE_MS);
+    const { replicas, localAof } = this.settings;
+    if (localAof) pipeline.call('WAITAOF', 1, replicas, WAIT_SLICE_MS);
+    else pipeline.wait(replicas, WAIT_SLICE_MS);
     let confirmed: number;
     try {
       const replies = (await pipeline.exec()) ?? [];
@@ -153,10 +157,22 @@ export class ReplicaConfirmer {
       if (failed !== undefined || replies.length === 0) {
         throw failed?.[0] ?? new Error('Connection is closed.');
       }
-      confirmed = (replies.at(-1) as [null, number])[1];
+      confirmed = confirmedReplicas(replies.at(-1)?.[1]);
     } catch (error) {
-      const reason = this.settings.describeFailure(error, connection, this.lastConnectionError);
-      for (const entry of covered) this.settle(entry, this.failure(entry, reason));
+      const refusal = localAof ? waitAofRefusal(error) : undefined;
+      const reason =
+        refusal ?? this.settings.describeFailure(error, connection, this.lastConnectionError);
+      for (const entry of covered) {
+        this.settle(
+          entry,
+          refusal === undefined
+            ? this.failure(entry, reason)
+            : new CommandError(
+                `Redis at ${this.settings.target} refused to confirm the write of ${entry.what} with durability.localAof (WAITAOF needs Redis or Valkey 7.2 or later with appendonly yes): ${refusal}; it is applied on the primary`,
+                error,
+              ),
+        );
+      }
       this.compact();
       return;
     }
@@ -194,7 +210,9 @@ export class ReplicaConfirmer {
       this.settle(
         entry,
         new TimeoutError(
-          `Redis at ${target} confirmed the write of ${entry.what} on ${entry.confirmed} of ${replicas} replicas within ${timeoutMs / 1000} s (durability): it is applied on the primary, but a failover may lose it`,
+          this.settings.localAof
+            ? `Redis at ${target} did not confirm the write of ${entry.what} on its append-only file and ${replicas} replicas' within ${timeoutMs / 1000} s (durability.localAof, WAITAOF; ${entry.confirmed} replicas at best): it is applied on the primary, but a crash may lose it`
+            : `Redis at ${target} confirmed the write of ${entry.what} on ${entry.confirmed} of ${replicas} replicas within ${timeoutMs / 1000} s (durability): it is applied on the primary, but a failover may lose it`,
         ),
       );
     }
@@ -246,6 +264,30 @@ export function peerOf(connection: Redis): string | undefined {
   const socket = connection.stream as { remoteAddress?: string; remotePort?: number } | undefined;
   if (socket?.remoteAddress === undefined) return undefined;
   return `${socket.remoteAddress.replace(/^::ffff:/, '')}:${socket.remotePort}`;
+}
+
+/**
+ * Replicas that confirmed, from a reply of WAIT (a count) or WAITAOF (`[local, replicas]`): a
+ * WAITAOF whose primary has not fsynced yet confirms nothing.
+ */
+function confirmedReplicas(reply: unknown): number {
+  if (typeof reply === 'number') return reply;
+  if (Array.isArray(reply)) {
+    const [local, replicas] = reply as [unknown, unknown];
+    return typeof local === 'number' && local >= 1 && typeof replicas === 'number' ? replicas : -1;
+  }
+  return -1;
+}
+
+/**
+ * The server's words when it cannot run WAITAOF: an unknown command (before 7.2), or
+ * `appendonly` off on the primary; undefined for any other failure.
+ */
+function waitAofRefusal(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== 'ReplyError') return undefined;
+  if (!/WAITAOF/i.test(error.message)) return undefined;
+  // The arguments it quotes are the command's own (numbers), nothing a reader needs.
+  return error.message.replace(/, with args beginning with:.*$/s, '').replace(/\.$/, '');
 }
 
 /** Whether no entry was written on `server`: then this connection, not one write, is astray. */

@@ -412,7 +412,11 @@ describe('which providers are cached', () => {
     await expect(app.init()).rejects.toThrow(
       '@Cached on Orphan.load uses store "nowhere", which no KvStoreModule.forRoot/forRootAsync registers (registered: the default store)',
     );
-    await app.close();
+    // Nest 11's close() rethrows the failed boot's error and runs no shutdown hook; Nest 12's
+    // closes the application.
+    await app.close().catch((error: unknown) => {
+      if (!(error instanceof InvalidOptionsError)) throw error;
+    });
   });
 });
 

@@ -10,11 +10,11 @@ import {
 import {
   LOOPBACK,
   redisCli,
+  setDownAfter,
   startSentinelSetup,
   uniquePrefix,
   waitUntil,
   type SentinelSetup,
-  setDownAfter,
 } from '../support/redis-harness.js';
 
 const DOWN_AFTER_MS = 1000;

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { LOOPBACK, redisCli, waitUntil } from './redis-harness.js';
+import { REDIS_CLI } from './server-binaries.js';
 
 const run = promisify(execFile);
 
@@ -160,7 +161,7 @@ export async function tryAgainCount(port: number): Promise<number> {
 export async function waitForAgreement(port: number): Promise<void> {
   await waitUntil(
     async () => {
-      const { stdout } = await run('redis-cli', ['--cluster', 'check', `${LOOPBACK}:${port}`]);
+      const { stdout } = await run(REDIS_CLI, ['--cluster', 'check', `${LOOPBACK}:${port}`]);
       return stdout.includes('[OK] All nodes agree') && stdout.includes('[OK] All 16384 slots');
     },
     30_000,
@@ -179,7 +180,7 @@ export async function reshard(
   count: number,
 ): Promise<void> {
   await run(
-    'redis-cli',
+    REDIS_CLI,
     [
       '--cluster',
       'reshard',

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { REDIS_CLI, REDIS_SERVER } from './server-binaries.js';
 
 /**
  * Starts throw-away redis-server processes on free loopback ports for the Redis tests, and stops
@@ -112,7 +113,7 @@ async function startOnce(options: StartOptions, port: number): Promise<RedisProc
   args.push('--bind', LOOPBACK, '--dir', dir, '--logfile', '');
   if (options.mode !== '--sentinel') args.push('--save', '', '--appendonly', 'no');
   args.push(...(options.args ?? []).map((a) => a.replaceAll('${PORT}', String(port))));
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -141,7 +142,7 @@ function waitForLine(child: ChildProcess, line: RegExp): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(
-      () => done(new Error(`redis-server did not start in time:\n${output}`)),
+      () => done(new Error(`${REDIS_SERVER} did not start in time:\n${output}`)),
       START_TIMEOUT_MS,
     );
     const onData = (chunk: Buffer): void => {
@@ -149,7 +150,7 @@ function waitForLine(child: ChildProcess, line: RegExp): Promise<void> {
       if (line.test(output)) done();
     };
     const onExit = (code: number | null): void =>
-      done(new Error(`redis-server exited with code ${code}:\n${output}`));
+      done(new Error(`${REDIS_SERVER} exited with code ${code}:\n${output}`));
     function done(error?: Error): void {
       clearTimeout(timer);
       child.stdout?.off('data', onData);
@@ -166,10 +167,16 @@ function waitForLine(child: ChildProcess, line: RegExp): Promise<void> {
 
 /** Runs redis-cli against one of our servers; resolves its standard output. */
 export async function redisCli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', LOOPBACK, '-p', String(port), ...args], {
+  const { stdout } = await run(REDIS_CLI, ['-h', LOOPBACK, '-p', String(port), ...args], {
     timeout: 30_000,
   });
   return stdout;
+}
+
+/** Calls of one command so far, from `INFO commandstats`. */
+export async function commandCalls(port: number, command: string): Promise<number> {
+  const stats = await redisCli(port, 'info', 'commandstats');
+  return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
 }
 
 /** Polls `check` every 50 ms until it resolves true, or fails after `ms` milliseconds. */
@@ -205,12 +212,20 @@ export interface SentinelSetup {
   stop(): Promise<void>;
 }
 
-/** Starts a primary, a replica of it, and one Sentinel (quorum 1) monitoring them. */
-export async function startSentinelSetup(name = 'kvprimary'): Promise<SentinelSetup> {
-  const primary = await startRedis();
+/**
+ * Starts a primary, a replica of it, and one Sentinel (quorum 1) monitoring them; `args` go to
+ * the primary and the replica (e.g. to turn the append-only file on).
+ */
+export async function startSentinelSetup(
+  name = 'kvprimary',
+  args: readonly string[] = [],
+): Promise<SentinelSetup> {
+  const primary = await startRedis({ args: [...args] });
   const processes: RedisProcess[] = [primary];
   try {
-    const replica = await startRedis({ args: ['--replicaof', LOOPBACK, String(primary.port)] });
+    const replica = await startRedis({
+      args: [...args, '--replicaof', LOOPBACK, String(primary.port)],
+    });
     processes.push(replica);
     const sentinel = await startRedis({
       config: [
@@ -289,7 +304,7 @@ export async function startCluster(): Promise<ClusterSetup> {
       );
     }
     await run(
-      'redis-cli',
+      REDIS_CLI,
       [
         '--cluster',
         'create',

@@ -1,7 +1,7 @@
 import { InvalidOptionsError, KvStoreError } from '../core/errors.js';
 import { MAX_LEASE_MS } from '../core/lease.js';
 import { describeValue } from '../core/describe-value.js';
-import { ttlToMilliseconds, type Duration, type Ttl } from '../core/ttl.js';
+import { MAX_TTL_SECONDS, ttlToMilliseconds, type Duration, type Ttl } from '../core/ttl.js';
 import { assertTags } from './cache-tags-validation.js';
 
 /** Default of `lockWait`: how long a miss waits for another instance's computation (5 s). */
@@ -14,6 +14,11 @@ export const MIN_DEFAULT_LEASE_MAX_LIFETIME_MS = 30_000;
 export const MAX_LEASE_MAX_LIFETIME_MS = 86_400_000;
 /** Default of `graceBackoff` when `grace` is set: a failing loader is tried again after 10 s. */
 export const DEFAULT_GRACE_BACKOFF_MS = 10_000;
+/**
+ * Longest span a Node.js timer can wait (2^31 - 1 ms, about 24.8 days): a longer one fires at
+ * once. Bounds every option that becomes a timer (`softTimeout`, `hardTimeout`, `lockWait`).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The `@Cached` options for apps that run as several instances (see docs/multi-instance.md). */
 export interface MultiInstanceCachedOptions<Args extends readonly unknown[]> {
@@ -137,11 +142,14 @@ export function usesEnvelope(policy: CachePolicy): boolean {
 /**
  * Validates the multi-instance and resilience options and returns their normalized policy (all
  * but `ttl`). Throws {@link InvalidOptionsError} naming the call site (`where`) and the option.
+ * `tags` must be an array of strings unless `accepts.tagFunctions` (`@Cached`, whose tags may be
+ * a function of the method's arguments).
  */
 export function cachePolicy(
   options: MultiInstanceCachedOptions<never[]> & ResilienceOptions,
   ttl: Ttl | undefined,
   where: string,
+  accepts: { readonly tagFunctions?: boolean } = {},
 ): Omit<CachePolicy, 'ttl'> {
   const { staleWhileRevalidate, jitter, tags, lockWait, leaseTtl, leaseMaxLifetime } = options;
   const staleMs = span(staleWhileRevalidate, 'staleWhileRevalidate', where);
@@ -162,7 +170,7 @@ export function cachePolicy(
     }
     ttlMs = ttlToMilliseconds(ttl, 'ttl') as number;
   }
-  if (tags !== undefined && typeof tags !== 'function') {
+  if (tags !== undefined && !(accepts.tagFunctions === true && typeof tags === 'function')) {
     try {
       assertTags(tags, 'tags');
     } catch (error) {
@@ -170,7 +178,7 @@ export function cachePolicy(
     }
   }
   const lockWaitMs =
-    lockWait === 0 ? 0 : (span(lockWait, 'lockWait', where) ?? DEFAULT_LOCK_WAIT_MS);
+    lockWait === 0 ? 0 : (timerSpan(lockWait, 'lockWait', where) ?? DEFAULT_LOCK_WAIT_MS);
   const leaseTtlMs = span(leaseTtl, 'leaseTtl', where) ?? DEFAULT_LEASE_TTL_MS;
   if (leaseTtlMs > MAX_LEASE_MS) {
     throw new InvalidOptionsError(
@@ -185,6 +193,7 @@ export function cachePolicy(
       `${where}: leaseMaxLifetime must be at most ${MAX_LEASE_MAX_LIFETIME_MS / 1000} seconds; got ${leaseMaxLifetimeMs / 1000}`,
     );
   }
+  if (ttlMs !== undefined) assertStoredTtl(ttlMs, jitter ?? 0, staleMs, graceMs, where);
   return {
     ttlMs,
     staleMs,
@@ -213,8 +222,8 @@ function resiliencePolicy(
   if (backoffMs !== undefined && graceMs === undefined) {
     throw new InvalidOptionsError(`${where}: graceBackoff needs grace (seconds or a duration)`);
   }
-  const softTimeoutMs = span(options.softTimeout, 'softTimeout', where);
-  const hardTimeoutMs = span(options.hardTimeout, 'hardTimeout', where);
+  const softTimeoutMs = timerSpan(options.softTimeout, 'softTimeout', where);
+  const hardTimeoutMs = timerSpan(options.hardTimeout, 'hardTimeout', where);
   if (
     softTimeoutMs !== undefined &&
     hardTimeoutMs !== undefined &&
@@ -243,6 +252,40 @@ export function defaultLeaseMaxLifetimeMs(lockWaitMs: number, leaseTtlMs: number
     MAX_LEASE_MAX_LIFETIME_MS,
     Math.max(MIN_DEFAULT_LEASE_MAX_LIFETIME_MS, 2 * lockWaitMs, leaseTtlMs),
   );
+}
+
+/**
+ * Throws unless an entry's longest stored TTL (the jittered `ttl` plus the longer of
+ * `staleWhileRevalidate` and `grace`) is within what stores accept: otherwise every write would fail.
+ */
+function assertStoredTtl(
+  ttlMs: number,
+  jitter: number,
+  staleMs: number | undefined,
+  graceMs: number | undefined,
+  where: string,
+): void {
+  const afterMs = Math.max(staleMs ?? 0, graceMs ?? 0);
+  if (Math.ceil(ttlMs * (1 + jitter)) + afterMs <= MAX_TTL_SECONDS * 1000) return;
+  const name = (graceMs ?? 0) >= (staleMs ?? 0) ? 'grace' : 'staleWhileRevalidate';
+  throw new InvalidOptionsError(
+    `${where}: ttl${jitter > 0 ? ' (with jitter)' : ''} + ${name} must be at most ${MAX_TTL_SECONDS} seconds, the longest TTL a store accepts; got ${Math.round((ttlMs * (1 + jitter) + afterMs) / 1000)}`,
+  );
+}
+
+/** {@link span}, at most {@link MAX_TIMER_MS}: for options that become a timer. */
+function timerSpan(
+  value: number | Duration | undefined,
+  name: string,
+  where: string,
+): number | undefined {
+  const ms = span(value, name, where);
+  if (ms !== undefined && ms > MAX_TIMER_MS) {
+    throw new InvalidOptionsError(
+      `${where}: ${name} must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24.8 days, the longest a timer can wait); got ${ms / 1000}`,
+    );
+  }
+  return ms;
 }
 
 /** A positive span of time in milliseconds, or undefined when the option is absent. */

@@ -5,6 +5,7 @@ import { ttlToMilliseconds, type Ttl } from '../core/ttl.js';
 import { assertKey } from '../core/validation.js';
 import { traceCachedCall } from '../telemetry/cached-telemetry.js';
 import { CacheCaller, type CacheLogger } from './cache-caller.js';
+import { assertCacheStore } from './cache-store-check.js';
 import {
   cachePolicy,
   MULTI_INSTANCE_OPTION_NAMES,
@@ -89,6 +90,7 @@ export class KvCache {
   private defaultScope: CacheScope<GetOrSetCall> | undefined;
 
   constructor(store: KvStore, options: KvCacheOptions = {}) {
+    assertCacheStore(store);
     if (typeof options !== 'object' || options === null) {
       throw new InvalidOptionsError(
         `KvCache options must be an object; got ${describeValue(options)}`,

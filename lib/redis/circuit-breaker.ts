@@ -47,7 +47,8 @@ interface Probe {
  * open the breaker: every call then rejects at once with `CircuitOpenError` for `durationMs`.
  * After that, the next call goes through as the probe while every other call is still refused; the
  * probe's outcome closes the breaker or opens it for another `durationMs`. A probe that has not
- * settled within `probeLimitMs` counts as failed. Calls let through before the breaker opened do
+ * settled within `probeLimitMs` counts as failed, so the next probe comes `durationMs` later; when
+ * it succeeds after all (a multi-step call, each step within its own timeout), it closes the breaker. Calls let through before the breaker opened do
  * not change it once it has: their failures were already seen, and a late answer is not a probe.
  *
  * No timer runs: the state moves on when a call asks.
@@ -147,7 +148,12 @@ export class CircuitBreaker {
   private settle(pass: number | Probe, error: unknown): void {
     const verdict = verdictOf(error, this.excused);
     if (typeof pass !== 'number') {
-      if (pass !== this.probe) return;
+      if (pass !== this.probe) {
+        // A probe past its limit (a multi-step call such as clear()) that succeeds still shows
+        // Redis answers every command: it closes the breaker rather than being ignored.
+        if (verdict === 'answered' && this.mode !== 'closed') this.close();
+        return;
+      }
       if (verdict === 'answered') this.close();
       else if (verdict === 'unreachable') {
         this.lastFailure = error as KvStoreError;

@@ -148,7 +148,10 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
     this.sweeper = new IndexSweeper(
       {
         shardCount: this.layout.shards.length,
-        isReady: () => this.client.status === 'ready',
+        // Background work is never let through an open breaker, nor used as its probe.
+        isReady: () =>
+          this.client.status === 'ready' &&
+          (this.circuit === undefined || this.circuit.stats().state === 'closed'),
         sweepShard: (shard, cursor, count) =>
           this.guard(
             sweepShardStep(this.direct(), this.shard(shard), cursor, count, this.pruneFlag),

@@ -32,6 +32,14 @@ describe('KvCache options', () => {
     ['ttl', { ttl: -5 }],
     ['condition', { condition: 'yes' }],
     ['colour', { colour: 'red' }],
+    // Longer than a timer can wait, a function without arguments to call it with, and entries no
+    // store could keep: each would fail on every call.
+    ['hardTimeout', { hardTimeout: { days: 30 } }],
+    ['softTimeout', { softTimeout: { days: 25 }, ttl: 60, grace: 60 }],
+    ['lockWait', { lockWait: { days: 30 } }],
+    ['tags', { ttl: 60, tags: (id: string) => [`user:${id}`] }],
+    ['grace', { ttl: { days: 365 * 60 }, grace: { days: 365 * 60 } }],
+    ['staleWhileRevalidate', { ttl: { days: 365 * 60 }, staleWhileRevalidate: { days: 365 * 60 } }],
   ])(
     'rejects a bad %s with InvalidOptionsError naming it, before running the loader',
     async (name, options) => {
@@ -52,6 +60,15 @@ describe('KvCache options', () => {
       expect(await store.exists('k')).toBe(false);
     },
   );
+
+  it("accepts a hardTimeout of a timer's longest wait (about 24.8 days)", async () => {
+    expect(await cache.getOrSet('long', () => 1, { hardTimeout: 2_147_483 })).toBe(1);
+  });
+
+  it('rejects a cache built without a store with InvalidArgumentError', () => {
+    expect(() => new KvCache(undefined as unknown as MemoryStore)).toThrow(InvalidArgumentError);
+    expect(() => new KvCache(undefined as unknown as MemoryStore)).toThrow(/store/);
+  });
 
   it('rejects a bad key or loader with InvalidArgumentError', async () => {
     await expect(cache.getOrSet('', () => 1)).rejects.toThrow(InvalidArgumentError);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { GraceBackoff } from '../../lib/cache/grace-backoff.js';
-import { HeldValues } from '../../lib/cache/held-values.js';
+import { HeldValues, MAX_SIZE_VISITS, sizeOf } from '../../lib/cache/held-values.js';
 import {
   FIRST_AWAY_MS,
   MAX_AWAY_MS,
@@ -37,6 +37,45 @@ describe('values held in process for grace', () => {
     const served = held.get('u')?.value as { name: string };
     served.name = 'changed by a later caller';
     expect(held.get('u')?.value).toEqual({ name: 'Ada' });
+  });
+
+  it('never holds a value larger than heldBytes, however deeply it is nested', () => {
+    const held = new HeldValues(1000, 4 * 1024 * 1024);
+    const big = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < 10; i++) {
+      let value: unknown = { leaf: big + i };
+      for (let depth = 0; depth < 20; depth++) value = { child: value };
+      held.keep(`k${i}`, value, 10);
+    }
+    // Each value takes about 2 MB (UTF-16), so at most two fit in 4 MiB.
+    expect(held.size).toBeLessThanOrEqual(2);
+    expect(held.size).toBeGreaterThan(0);
+  });
+
+  it('sizes a value with back references (a circular value) once per object, so holding it stays cheap', () => {
+    const parent: { name: string; children: unknown[] } = { name: 'p', children: [] };
+    for (let i = 0; i < 12; i++) parent.children.push({ i, parent });
+    // About 70 bytes per child: every object is counted once, not once per path to it.
+    expect(sizeOf(parent)).toBeLessThan(2_000);
+    const held = new HeldValues(10, 1_000_000);
+    held.keep('tree', parent, 10);
+    const copy = held.get('tree')?.value as typeof parent;
+    expect((copy.children[3] as { parent: unknown }).parent).toBe(copy);
+  });
+
+  it('counts a value of more than a million items as too large to hold', () => {
+    expect(sizeOf(new Array<number>(MAX_SIZE_VISITS).fill(1))).toBe(Infinity);
+    const held = new HeldValues(10, Number.MAX_SAFE_INTEGER);
+    held.keep('huge', new Array<number>(MAX_SIZE_VISITS).fill(1), 10);
+    expect(held.size).toBe(0);
+  });
+
+  it('does not hold a value it cannot copy, rather than the live object', () => {
+    const held = new HeldValues(10, 1_000_000);
+    const live = { name: 'Ada', greet: () => 'hello' };
+    held.keep('u', live, 10);
+    expect(held.get('u')).toBeUndefined();
+    expect(held.uncopyable).toBe(1);
   });
 
   it('replaces a value written again (another freshUntil), and only touches the same one', () => {

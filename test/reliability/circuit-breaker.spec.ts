@@ -236,6 +236,73 @@ describe('Redis circuit breaker', () => {
     }
   }, 30_000);
 
+  it('sends no background index sweep to Redis while it is open, and sweeps again once closed', async () => {
+    const proxy = await FaultProxy.start(server.port);
+    try {
+      const store = storeOf('breaker-sweep', {
+        host: LOOPBACK,
+        port: proxy.port,
+        sweepInterval: 0.1,
+        circuitBreaker: { failures: 3, duration: 2 },
+      });
+      await store.connect();
+      const sweeps = ['EVALSHA', 'EVAL'].map((command) =>
+        proxy.inject({ command, times: 1_000_000, action: () => undefined }),
+      );
+      const swept = (): number => sweeps.reduce((sum, rule) => sum + rule.count(), 0);
+      await waitUntil(() => swept() > 0, 5000, 'a first background sweep');
+      proxy.stallAll();
+      expect(await threeTimeouts(store)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+      expect(store.circuitBreakerStats()?.state).toBe('open');
+      proxy.heal();
+      const whileOpen = swept();
+      // Redis answers again, but the breaker stays open for its duration: about 20 sweep ticks.
+      await untilHalfOpen(store);
+      expect(swept()).toBe(whileOpen);
+      expect((await settle(() => store.exists('probe'))).outcome).toBe('ok');
+      await waitUntil(() => swept() > whileOpen, 5000, 'sweeps to resume once closed');
+    } finally {
+      await proxy.close();
+    }
+  }, 30_000);
+
+  it('a probe of several steps that succeeds after its limit still closes it', async () => {
+    const proxy = await FaultProxy.start(server.port);
+    try {
+      const store = storeOf('breaker-long-probe', {
+        host: LOOPBACK,
+        port: proxy.port,
+        circuitBreaker: { failures: 3, duration: 0.5 },
+      });
+      await store.connect();
+      // clear() deletes 2,000 entries per call to Redis: five calls in a row.
+      await store.putMany(Array.from({ length: 9000 }, (_, i) => [`k${i}`, i] as const));
+      proxy.stallAll();
+      expect(await threeTimeouts(store)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
+      proxy.heal();
+      await untilHalfOpen(store);
+      // Each reply 700 ms late: every step answers within the 1 s timeout, the whole clear()
+      // takes about 3.5 s, past the probe's limit of twice the timeout.
+      for (const connection of proxy.connections) connection.delay('toClient', 700);
+      const probing = settle(() => store.clear());
+      await waitUntil(
+        () => store.circuitBreakerStats()?.retryInMs === 0,
+        10_000,
+        "the probe's limit to pass",
+      );
+      // The next call finds the probe past its limit: the breaker opens again and refuses it.
+      expect((await settle(() => store.get('during'))).outcome).toBe('CIRCUIT_OPEN');
+      const probe = await probing;
+      for (const connection of proxy.connections) connection.delay('toClient', 0);
+      expect(probe.outcome).toBe('ok');
+      expect(probe.ms).toBeGreaterThan(2 * TIMEOUT_S * 1000);
+      expect(store.circuitBreakerStats()?.state).toBe('closed');
+      expect((await settle(() => store.get('k1'))).outcome).toBe('ok');
+    } finally {
+      await proxy.close();
+    }
+  }, 30_000);
+
   it('never opens for WRONGTYPE, NOPERM, a value that is not a number or bad input', async () => {
     await redisCli(
       server.port,

@@ -120,7 +120,7 @@ function toMetadata(
   if (store !== undefined) withContext(where, () => assertStoreName(store));
   const checkedTtl = checkTtl(ttl, where);
   return {
-    ...cachePolicy(input, checkedTtl, where),
+    ...cachePolicy(input, checkedTtl, where, { tagFunctions: true }),
     ttl: checkedTtl,
     key: key as CachedMethodMetadata['key'],
     store,

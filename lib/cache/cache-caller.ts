@@ -85,11 +85,12 @@ export class CacheCaller {
       this.finishedFlights.readDone();
       this.storeFailed(scope, 'read', key, error);
       const call = { scope, input, key, generation, invalidations, startedAt };
-      if (policy.graceMs !== undefined && isStoreUnavailable(error)) {
+      if (!isStoreUnavailable(error)) return this.joinOrLoad(call, readEpoch);
+      if (policy.graceMs !== undefined) {
         this.availability.failed(Date.now());
         return this.whileAway(call);
       }
-      return this.joinOrLoad(call, readEpoch);
+      return this.joinOrLoad({ ...call, storeUnavailable: true }, readEpoch);
     }
     this.finishedFlights.readDone();
     if (this.availability.isAway) this.storeAnswered();
@@ -334,7 +335,8 @@ export class CacheCaller {
       recordCachedOutcome(this.store, scope.id, 'miss');
       return this.computeAndStore(call);
     };
-    const shared = this.local(policy) ? undefined : sharedLeases(this.store);
+    const shared =
+      this.local(policy) || call.storeUnavailable === true ? undefined : sharedLeases(this.store);
     if (shared === undefined || !policy.lockWaitMs) return compute();
     return distributedFlight(
       shared,
@@ -438,11 +440,13 @@ export class CacheCaller {
     const { scope, input, key, generation } = call;
     const { policy } = scope;
     const local = this.local(policy);
+    // A store that did not answer this call's read is not asked again by it.
+    const skipsStore = local || call.storeUnavailable === true;
     const tags = scope.tagsOf(input);
     // An invalidation of these tags detaches this run, held or written alike.
     if (tags) this.inFlight.tag(key, tags);
     let versionsBefore: unknown[] | undefined;
-    if (tags && !local) {
+    if (tags && !skipsStore) {
       try {
         versionsBefore = await recordTagVersions(this.store, tags);
       } catch (error) {
@@ -469,6 +473,7 @@ export class CacheCaller {
       this.hold(call, result, Date.now() + (run.ttlMs ?? (policy.ttlMs as number)));
       return result;
     }
+    if (call.storeUnavailable === true) return result;
     let writeTags = tags;
     let versions = versionsBefore;
     if (run.tags !== undefined) {

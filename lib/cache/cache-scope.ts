@@ -117,6 +117,11 @@ export interface CacheCall<Input = unknown> {
   readonly startedAt: number;
   /** The value past its ttl that this call may fall back on (grace), or undefined. */
   readonly stale?: HeldEntry;
+  /**
+   * The call's own read found the store unavailable: its load takes no lease and writes nothing,
+   * so the caller waits the store's `timeout` once, not once per step.
+   */
+  readonly storeUnavailable?: boolean;
 }
 
 /** A value with the times that bound its use, in milliseconds since the epoch. */

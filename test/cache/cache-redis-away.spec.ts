@@ -192,6 +192,27 @@ describe.each(SUBJECTS)('%s with grace while Redis is away', (label, subjectOver
   });
 });
 
+describe.each(SUBJECTS)('%s without grace while Redis is paused', (label, subjectOver) => {
+  it('answers a cold key with its loader after one store timeout, not one per step (read, lease, write)', async () => {
+    const { loader, load } = scenarioLoader('loaded');
+    const store = standaloneStore(server, `no-grace-${label}`, { timeout: STORE_TIMEOUT_SECONDS });
+    const subject = await subjectOver(store, { ttl: 60 }, load);
+    try {
+      pauseRedis(server);
+      paused = true;
+      const [takenMs] = await latencies(1, () => subject.call('cold'), 'loaded');
+      console.log(`${label} without grace, Redis paused: ${Math.round(takenMs as number)} ms`);
+      expect(loader.runs).toBe(1);
+      // One timeout and the loader; a second timeout would take it past 2 s.
+      expect(takenMs).toBeLessThan(STORE_TIMEOUT_SECONDS * 1000 * 1.8);
+    } finally {
+      if (paused) resumeRedis(server);
+      paused = false;
+      await subject.close();
+    }
+  });
+});
+
 describe('KvCache.getOrSet when Redis answers again', () => {
   it('stops serving held copies as soon as a call without grace gets an answer from Redis', async () => {
     const keyPrefix = uniquePrefix('answered');

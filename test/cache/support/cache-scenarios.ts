@@ -165,7 +165,9 @@ export function runCacheScenarios(label: string, factory: SubjectFactory): void 
       const before = performance.now();
       expect(await subject.call('a')).toBe('v1');
       const tookMs = performance.now() - before;
-      expect(tookMs).toBeGreaterThanOrEqual(99);
+      // Not before the soft timeout; Node's timers count from the event loop's cached clock, which
+      // can run a few milliseconds behind performance.now() (seen in CI with two Jest workers).
+      expect(tookMs).toBeGreaterThanOrEqual(90);
       expect(tookMs).toBeLessThan(100 + 100);
       expect(subject.stats()?.softTimeouts).toBe(1);
       loader.delayMs = 0;

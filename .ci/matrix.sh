@@ -6,7 +6,7 @@
 # the repository. Prints one line per cell; exits 1 when a cell failed, and when a runtime or
 # server a cell needs is missing and CI=true (without CI it says so and goes on).
 #
-#   bash .ci/matrix.sh [cell ...]     # cells: node22-valkey8 node24-unit nest11
+#   bash .ci/matrix.sh [cell ...]     # cells: node22-valkey8 node24-unit node24-redis7 nest11
 #
 # KV_TEST_VALKEY_BIN: folder of valkey-server and valkey-cli (default ../shared/valkey-8.0.1/bin).
 set -uo pipefail
@@ -20,7 +20,7 @@ out="$root/.tmp/matrix"
 mkdir -p "$cache" "$out"
 
 cells=("$@")
-[ ${#cells[@]} -gt 0 ] || cells=(node22-valkey8 node24-unit nest11)
+[ ${#cells[@]} -gt 0 ] || cells=(node22-valkey8 node24-unit node24-redis7 nest11)
 status=0
 lines=()
 
@@ -90,13 +90,21 @@ cell_node22_valkey8() {
     return
   fi
   KV_TEST_SERVER_BIN="$valkey_bin" run_cell node22-valkey8 "$root" "$bin" "${redis_groups[@]}" \
-    --testPathIgnorePatterns "${redis_skipped[@]}"
+    "${unit_groups[@]}" --testPathIgnorePatterns "${redis_skipped[@]}"
 }
 
 cell_node24_unit() {
   local bin
   if ! bin=$(node_dir "$node24"); then missing node24-unit "Node.js $node24 could not be installed"; return; fi
   run_cell node24-unit "$root" "$bin" "${unit_groups[@]}"
+}
+
+# Node 24 on the Redis groups too, against the machine's server (Redis 7.0 here).
+cell_node24_redis7() {
+  local bin
+  if ! bin=$(node_dir "$node24"); then missing node24-redis7 "Node.js $node24 could not be installed"; return; fi
+  run_cell node24-redis7 "$root" "$bin" "${redis_groups[@]}" \
+    --testPathIgnorePatterns "${redis_skipped[@]}"
 }
 
 # A copy of the working tree with NestJS 11 in its package.json and lock file; its node_modules
@@ -139,6 +147,7 @@ for cell in "${cells[@]}"; do
   case $cell in
     node22-valkey8) cell_node22_valkey8 ;;
     node24-unit) cell_node24_unit ;;
+    node24-redis7) cell_node24_redis7 ;;
     nest11) cell_nest11 ;;
     *) echo "unknown cell $cell" >&2; exit 2 ;;
   esac

@@ -37,15 +37,18 @@ export { MemoryStore, type MemoryStoreStats } from './memory/memory-store.js';
 export type { MemoryStoreOptions } from './memory/memory-store-options.js';
 export { RedisStore } from './redis/redis-store.js';
 export type { RedisNodeStats, RedisStoreStats } from './redis/redis-stats.js';
-export { DEFAULT_MAX_VALUE_BYTES } from './redis/value-size.js';
+export { DEFAULT_MAX_VALUE_BYTES } from './redis/options/value-size.js';
 export type {
   RedisClusterOptions,
   RedisNodeAddress,
   RedisStoreOptions,
-} from './redis/redis-store-options.js';
-export type { RedisTopology } from './redis/resolve-redis-options.js';
-export type { CircuitBreakerOptions, RedisDurabilityOptions } from './redis/redis-store-options.js';
-export type { CircuitBreakerStats, CircuitState } from './redis/circuit-breaker.js';
+} from './redis/options/redis-store-options.js';
+export type { RedisTopology } from './redis/options/resolve-redis-options.js';
+export type {
+  CircuitBreakerOptions,
+  RedisDurabilityOptions,
+} from './redis/options/redis-store-options.js';
+export type { CircuitBreakerStats, CircuitState } from './redis/connection/circuit-breaker.js';
 export type {
   NearCacheOptions,
   NearCacheTrackingMode,

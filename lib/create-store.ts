@@ -4,7 +4,7 @@ import { describeValue } from './core/describe-value.js';
 import { MemoryStore } from './memory/memory-store.js';
 import type { MemoryStoreOptions } from './memory/memory-store-options.js';
 import { RedisStore } from './redis/redis-store.js';
-import type { RedisStoreOptions } from './redis/redis-store-options.js';
+import type { RedisStoreOptions } from './redis/options/redis-store-options.js';
 
 /** Options of `createStore`: a discriminated union on `type` (default `'memory'`). */
 export type StoreOptions =

@@ -1,7 +1,7 @@
 import { InvalidOptionsError } from './core/errors.js';
 import { describeValue } from './core/describe-value.js';
 import type { MemoryStoreOptions } from './memory/memory-store-options.js';
-import type { RedisStoreOptions } from './redis/redis-store-options.js';
+import type { RedisStoreOptions } from './redis/options/redis-store-options.js';
 import type { SerializerName } from './serializers/serializer.js';
 
 /** The environment variables `kvStoreOptionsFromEnv` reads. */

@@ -7,7 +7,7 @@ import { alternatingSequentialRounds, median } from '../support/measure.js';
 // What a timer per command costs a GET awaited one at a time: ioredis without a timeout, with
 // its `commandTimeout` option (a setTimeout and clearTimeout around every command), with a timer
 // set and cleared by hand around each call, and node-redis 5 for scale. The store bounds its
-// commands with one timer per connection instead (lib/redis/command-deadlines.ts). Blocks of 10
+// commands with one timer per connection instead (lib/redis/connection/command-deadlines.ts). Blocks of 10
 // calls alternate between the ways, so slow spells of the machine fall on all of them alike.
 //
 //   npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/limits/command-timer.js [rounds]

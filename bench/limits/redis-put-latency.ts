@@ -3,9 +3,13 @@ import { connect, type Socket } from 'node:net';
 import { createClient as createNodeRedis5Client } from '@redis/client';
 import { Redis } from 'ioredis';
 import { createStore } from '../../lib/index.js';
-import { EncodedScript, encodeCommand, sendTransaction } from '../../lib/redis/encoded-commands.js';
-import { KeyLayout } from '../../lib/redis/key-layout.js';
-import { SCRIPTS } from '../../lib/redis/lua-scripts.js';
+import {
+  EncodedScript,
+  encodeCommand,
+  sendTransaction,
+} from '../../lib/redis/scripts/encoded-commands.js';
+import { KeyLayout } from '../../lib/redis/index/key-layout.js';
+import { SCRIPTS } from '../../lib/redis/scripts/lua-scripts.js';
 import { startBenchRedis } from '../support/bench-redis.js';
 import { sampleKey, sampleValue } from '../support/fixtures.js';
 import { interleavedRounds, median } from '../support/measure.js';

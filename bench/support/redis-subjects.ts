@@ -5,8 +5,8 @@ import Keyv from 'keyv';
 import { createClient as createNodeRedis5Client } from '@redis/client';
 import { createClient as createNodeRedis6Client } from 'redis';
 import { createStore } from '../../lib/index.js';
-import { KeyLayout } from '../../lib/redis/key-layout.js';
-import { SCRIPTS } from '../../lib/redis/lua-scripts.js';
+import { KeyLayout } from '../../lib/redis/index/key-layout.js';
+import { SCRIPTS } from '../../lib/redis/scripts/lua-scripts.js';
 
 /** What every Redis contender offers, as its users call it (values are JSON-serialized). */
 export interface RedisSubject {

@@ -6,7 +6,7 @@ import { InvalidArgumentError, quoteKey } from './errors.js';
  * padding, no `Infinity`), the sum is the IEEE 754 double `current + by` that JavaScript computes
  * (integers exact up to 2^53), a sum that overflows to ±Infinity is refused with nothing written,
  * and the result is stored as text that parses back to exactly that double. The Redis store runs
- * the same rules in Lua (lib/redis/lua-scripts.ts); keep both in step.
+ * the same rules in Lua (lib/redis/scripts/lua-scripts.ts); keep both in step.
  */
 
 /** Decimal text increment accepts: an optional minus, digits with an optional point, an optional exponent. */

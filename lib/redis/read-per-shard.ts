@@ -1,4 +1,4 @@
-import type { KeyLayout } from './key-layout.js';
+import type { KeyLayout } from './index/key-layout.js';
 
 /**
  * Reads `keys` with one `fetch` of their Redis names per shard, the shards in parallel; resolves

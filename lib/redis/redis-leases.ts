@@ -1,6 +1,6 @@
 import { assertLeaseArguments } from '../core/lease.js';
-import type { KeyLayout } from './key-layout.js';
-import type { RedisClient } from './redis-connection.js';
+import type { KeyLayout } from './index/key-layout.js';
+import type { RedisClient } from './connection/redis-connection.js';
 
 /**
  * Marks lease keys: 0xFF never occurs in UTF-8, so no user key can produce a lease key's name,

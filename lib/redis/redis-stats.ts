@@ -1,11 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { KvStoreStats } from '../core/types.js';
-import { clusterTags, keySlot, type KeyLayout } from './key-layout.js';
+import { clusterTags, keySlot, type KeyLayout } from './index/key-layout.js';
 import type { NearCacheStats } from './near-cache/near-cache.js';
-import type { CircuitBreakerStats } from './circuit-breaker.js';
-import { pruneFlagFor } from './migration-safe-index.js';
-import type { RedisClient } from './redis-connection.js';
-import { formatAddress, type RedisTopology } from './resolve-redis-options.js';
+import type { CircuitBreakerStats } from './connection/circuit-breaker.js';
+import { pruneFlagFor } from './index/migration-safe-index.js';
+import type { RedisClient } from './connection/redis-connection.js';
+import { formatAddress, type RedisTopology } from './options/resolve-redis-options.js';
 
 /** Figures of one cluster master, in `getStats().nodes`. */
 export interface RedisNodeStats {

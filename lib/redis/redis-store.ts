@@ -11,46 +11,46 @@ import {
   describeConfirmFailure,
   resolveDurability,
   writeConnectionOf,
-} from './durability.js';
-import { IndexSweeper } from './index-sweeper.js';
-import { KeyLayout, durabilityProbeKey, type Shard } from './key-layout.js';
+} from './writes/durability.js';
+import { IndexSweeper } from './index/index-sweeper.js';
+import { KeyLayout, durabilityProbeKey, type Shard } from './index/key-layout.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
 import { fetchTimedMany } from './near-cache/timed-reads.js';
 import { nearCacheForm, ownWrite } from './near-cache/own-writes.js';
 import { readPerShard } from './read-per-shard.js';
-import { ScriptedWrites } from './scripted-writes.js';
+import { ScriptedWrites } from './scripts/scripted-writes.js';
 import { storeBatchSender } from './store-batch-sender.js';
-import { readEachWhileSlotMoves, SlotMoves } from './slot-moves.js';
-import { WriteScripts } from './write-scripts.js';
+import { readEachWhileSlotMoves, SlotMoves } from './writes/slot-moves.js';
+import { WriteScripts } from './scripts/write-scripts.js';
 import {
   createDurabilityConnection,
   createRedisClient,
   type PruneFlag,
   type RedisClient,
-} from './redis-connection.js';
-import { pruneFlagFor, sweepShardStep, transactionsFor } from './migration-safe-index.js';
-import { readRange, type RangeContext } from './redis-range.js';
-import { RedisWrites, type WriteContext } from './redis-writes.js';
-import { untilReady } from './until-ready.js';
+} from './connection/redis-connection.js';
+import { pruneFlagFor, sweepShardStep, transactionsFor } from './index/migration-safe-index.js';
+import { readRange, type RangeContext } from './reads/redis-range.js';
+import { RedisWrites, type WriteContext } from './writes/redis-writes.js';
+import { untilReady } from './connection/until-ready.js';
 import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
-import { CommandGuard } from './command-guard.js';
-import { CircuitBreaker, type CircuitBreakerStats } from './circuit-breaker.js';
-import { resolveCircuitBreaker } from './circuit-breaker-options.js';
-import { translateRedisError } from './redis-errors.js';
-import type { RedisStoreOptions } from './redis-store-options.js';
+import { CommandGuard } from './connection/command-guard.js';
+import { CircuitBreaker, type CircuitBreakerStats } from './connection/circuit-breaker.js';
+import { resolveCircuitBreaker } from './options/circuit-breaker-options.js';
+import { translateRedisError } from './connection/redis-errors.js';
+import type { RedisStoreOptions } from './options/redis-store-options.js';
 import { redisTelemetryTarget } from './redis-telemetry-target.js';
 import { storedText } from './stored-text.js';
-import { readMany } from './read-many.js';
-import { shutDown } from './shutdown.js';
-import { assertValueSize, resolveMaxValueBytes } from './value-size.js';
-import { foreignTypeError, isForeignTypeMarker } from './foreign-types.js';
+import { readMany } from './reads/read-many.js';
+import { shutDown } from './connection/shutdown.js';
+import { assertValueSize, resolveMaxValueBytes } from './options/value-size.js';
+import { foreignTypeError, isForeignTypeMarker } from './reads/foreign-types.js';
 import {
   resolveRedisOptions,
   type RedisTopology,
   type ResolvedRedisConfig,
-} from './resolve-redis-options.js';
+} from './options/resolve-redis-options.js';
 
 export type { RedisNodeStats, RedisStoreStats } from './redis-stats.js';
 

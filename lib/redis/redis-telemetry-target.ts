@@ -1,6 +1,6 @@
 import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
-import type { ResolvedRedisConfig } from './resolve-redis-options.js';
-import type { CircuitBreakerStats } from './circuit-breaker.js';
+import type { ResolvedRedisConfig } from './options/resolve-redis-options.js';
+import type { CircuitBreakerStats } from './connection/circuit-breaker.js';
 
 /**
  * Telemetry attributes of a Redis store. `server.address`/`server.port` only on a standalone

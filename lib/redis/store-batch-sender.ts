@@ -1,14 +1,14 @@
 import type { RawValue } from '../core/types.js';
 import type { BatchSender } from './command-batcher.js';
-import { sendPut, sendPuts } from './indexed-puts.js';
-import type { Shard } from './key-layout.js';
+import { sendPut, sendPuts } from './writes/indexed-puts.js';
+import type { Shard } from './index/key-layout.js';
 import type { TimedRaw } from './near-cache/near-cache.js';
 import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
-import { readMany } from './read-many.js';
-import type { RedisClient } from './redis-connection.js';
-import type { RedisTopology } from './resolve-redis-options.js';
-import type { ScriptedWrites } from './scripted-writes.js';
-import { readEachWhileSlotMoves, type SlotMoves } from './slot-moves.js';
+import { readMany } from './reads/read-many.js';
+import type { RedisClient } from './connection/redis-connection.js';
+import type { RedisTopology } from './options/resolve-redis-options.js';
+import type { ScriptedWrites } from './scripts/scripted-writes.js';
+import { readEachWhileSlotMoves, type SlotMoves } from './writes/slot-moves.js';
 
 /** What the store's batched gets and puts need of it. */
 export interface BatchSenderContext {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Cached, KvCacheService, KvStore, KvStoreModule } from '../../lib/index.js';
-import type { RedisStoreOptions } from '../../lib/redis/redis-store-options.js';
+import type { RedisStoreOptions } from '../../lib/redis/options/redis-store-options.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import {
   LOOPBACK,

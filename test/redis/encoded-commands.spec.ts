@@ -1,5 +1,5 @@
 import { Command } from 'ioredis';
-import { encodeCommand, type RespArg } from '../../lib/redis/encoded-commands.js';
+import { encodeCommand, type RespArg } from '../../lib/redis/scripts/encoded-commands.js';
 
 /** The bytes ioredis itself would write for the command. */
 function ioredisBytes(name: string, args: RespArg[]): Buffer {

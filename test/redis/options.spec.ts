@@ -4,8 +4,13 @@ import {
   createStore,
   type RedisStoreOptions,
 } from '../../lib/index.js';
-import { CLUSTER_SHARDS, KeyLayout, clusterTags, keySlot } from '../../lib/redis/key-layout.js';
-import { resolveRedisOptions } from '../../lib/redis/resolve-redis-options.js';
+import {
+  CLUSTER_SHARDS,
+  KeyLayout,
+  clusterTags,
+  keySlot,
+} from '../../lib/redis/index/key-layout.js';
+import { resolveRedisOptions } from '../../lib/redis/options/resolve-redis-options.js';
 
 const SECRET = 'hunter2-secret';
 

@@ -1,6 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import { RedisStore } from '../../lib/index.js';
-import { KeyLayout, type Shard } from '../../lib/redis/key-layout.js';
+import { KeyLayout, type Shard } from '../../lib/redis/index/key-layout.js';
 import {
   LOOPBACK,
   startCluster,

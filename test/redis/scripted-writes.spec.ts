@@ -1,4 +1,4 @@
-import { ScriptedWrites, describeWrite } from '../../lib/redis/scripted-writes.js';
+import { ScriptedWrites, describeWrite } from '../../lib/redis/scripts/scripted-writes.js';
 
 // Which script calls in flight may still be sent again after NOSCRIPT (see scripted-writes.ts);
 // test/redis/script-flush-order.spec.ts checks the same against a real server.

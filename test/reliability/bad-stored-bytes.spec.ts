@@ -4,7 +4,7 @@ import { DeserializationError, RedisStore, type SerializerName } from '../../lib
 import { watchUnhandledRejections } from '../support/redis-faults.js';
 import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
 
-/** The standalone index of a prefix (lib/redis/key-layout.ts): prefix, byte 0xFF, "kv-index". */
+/** The standalone index of a prefix (lib/redis/index/key-layout.ts): prefix, byte 0xFF, "kv-index". */
 function indexKeyOf(prefix: string): Buffer {
   return Buffer.concat([Buffer.from(prefix), Buffer.from([0xff]), Buffer.from('kv-index')]);
 }

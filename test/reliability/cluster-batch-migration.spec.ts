@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import { ConnectionError, RedisStore, SlotMigratingError } from '../../lib/index.js';
-import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
+import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/index/key-layout.js';
 import {
   ManualSlotMove,
   masters,

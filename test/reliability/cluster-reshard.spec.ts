@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../lib/index.js';
-import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
+import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/index/key-layout.js';
 import { ownerOf, reshard } from '../support/cluster-slots.js';
 import { outcomeOf, watchUnhandledRejections } from '../support/redis-faults.js';
 import {

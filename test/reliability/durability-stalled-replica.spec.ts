@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { RedisStore, TimeoutError, type RedisStoreOptions } from '../../lib/index.js';
-import { KeyLayout } from '../../lib/redis/key-layout.js';
+import { KeyLayout } from '../../lib/redis/index/key-layout.js';
 import { roleOf } from '../support/redis-faults.js';
 import {
   LOOPBACK,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { RedisStore, type RedisStoreOptions } from '../../lib/index.js';
-import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/key-layout.js';
+import { clusterTags, KeyLayout, keySlot } from '../../lib/redis/index/key-layout.js';
 import { assertBuiltCli } from '../cli/run-cli-process.js';
 import { STALENESS_WINDOW_MS } from '../redis/near-cache/support/near-cache-helpers.js';
 import { masters, ownerOf, reshard, waitForAgreement } from '../support/cluster-slots.js';

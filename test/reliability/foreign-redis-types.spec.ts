@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { DeserializationError, RedisStore, type SerializerName } from '../../lib/index.js';
 import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
 
-/** The standalone index of a prefix (lib/redis/key-layout.ts): prefix, byte 0xFF, "kv-index". */
+/** The standalone index of a prefix (lib/redis/index/key-layout.ts): prefix, byte 0xFF, "kv-index". */
 function indexKeyOf(prefix: string): Buffer {
   return Buffer.concat([Buffer.from(prefix), Buffer.from([0xff]), Buffer.from('kv-index')]);
 }

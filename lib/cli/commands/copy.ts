@@ -1,6 +1,6 @@
 import type { KvStore } from '../../core/kv-store.js';
 import { copyStore, type CopyProgress } from '../../migration/copy-store.js';
-import { REDIS_DEFAULTS } from '../../redis/redis-defaults.js';
+import { REDIS_DEFAULTS } from '../../redis/options/redis-defaults.js';
 import type { Command } from '../command.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { plural } from '../plural.js';

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { RawValue } from '../../core/types.js';
-import { isForeignTypeMarker } from '../foreign-types.js';
+import { isForeignTypeMarker } from '../reads/foreign-types.js';
 import type { NearCache } from './near-cache.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisStore } from '../../../lib/index.js';
-import { KeyLayout } from '../../../lib/redis/key-layout.js';
+import { KeyLayout } from '../../../lib/redis/index/key-layout.js';
 import {
   LOOPBACK,
   redisCli,

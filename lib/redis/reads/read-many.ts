@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis-connection.js';
+import type { RedisClient } from '../connection/redis-connection.js';
 import type { ForeignTypeMarker } from './foreign-types.js';
 
 /** A value read by {@link readMany}: bytes, null for a missing key, or a foreign-type marker. */

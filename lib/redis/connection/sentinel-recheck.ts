@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import type { ResolvedAddress } from './redis-option-values.js';
-import type { ResolvedRedisConfig } from './resolve-redis-options.js';
+import type { ResolvedAddress } from '../options/redis-option-values.js';
+import type { ResolvedRedisConfig } from '../options/resolve-redis-options.js';
 
 /**
  * Least time between two questions, in milliseconds: while a primary is paused, commands time out

@@ -6,9 +6,9 @@ import {
   quoteKey,
   SlotMigratingError,
   TimeoutError,
-} from '../core/errors.js';
-import { NOT_A_NUMBER_MARKER, OVERFLOW_MARKER } from './lua-scripts.js';
-import { isSlotMoveRefusal } from './slot-moves.js';
+} from '../../core/errors.js';
+import { NOT_A_NUMBER_MARKER, OVERFLOW_MARKER } from '../scripts/lua-scripts.js';
+import { isSlotMoveRefusal } from '../writes/slot-moves.js';
 
 /** What error translation needs to know about the connection. */
 export interface ErrorContext {

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { RawValue } from '../core/types.js';
+import type { RawValue } from '../../core/types.js';
 import { EncodedScript, type RespArg } from './encoded-commands.js';
-import type { Shard } from './key-layout.js';
+import type { Shard } from '../index/key-layout.js';
 import { SCRIPTS } from './lua-scripts.js';
-import type { RedisClient } from './redis-connection.js';
+import type { RedisClient } from '../connection/redis-connection.js';
 import type { ScriptedWrites } from './scripted-writes.js';
 
 const ENCODED = {

@@ -1,6 +1,6 @@
-import type { RawValue } from '../core/types.js';
+import type { RawValue } from '../../core/types.js';
 import type { Shard } from './key-layout.js';
-import type { PruneFlag, RedisClient } from './redis-connection.js';
+import type { PruneFlag, RedisClient } from '../connection/redis-connection.js';
 
 /**
  * Range reads and index pruning that stay correct while Redis Cluster migrates a slot

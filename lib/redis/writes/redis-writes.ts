@@ -1,13 +1,13 @@
-import { formatStoredNumber, incrementOverflowError } from '../core/stored-number.js';
-import type { RawValue } from '../core/types.js';
+import { formatStoredNumber, incrementOverflowError } from '../../core/stored-number.js';
+import type { RawValue } from '../../core/types.js';
 import { sendPuts } from './indexed-puts.js';
-import type { KeyLayout, Shard } from './key-layout.js';
-import type { RedisClient } from './redis-connection.js';
-import { isOverflowReply } from './redis-errors.js';
-import type { RedisTopology } from './resolve-redis-options.js';
-import type { ScriptedWrites } from './scripted-writes.js';
+import type { KeyLayout, Shard } from '../index/key-layout.js';
+import type { RedisClient } from '../connection/redis-connection.js';
+import { isOverflowReply } from '../connection/redis-errors.js';
+import type { RedisTopology } from '../options/resolve-redis-options.js';
+import type { ScriptedWrites } from '../scripts/scripted-writes.js';
 import type { SlotMoves } from './slot-moves.js';
-import type { WriteScripts } from './write-scripts.js';
+import type { WriteScripts } from '../scripts/write-scripts.js';
 
 /** Index members one clear script call handles. */
 const CLEAR_BATCH = 2000;

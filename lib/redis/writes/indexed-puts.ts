@@ -1,12 +1,17 @@
 import type { Redis } from 'ioredis';
-import type { RawValue } from '../core/types.js';
-import { EncodedScript, encodeCommand, sendTransaction, type RespArg } from './encoded-commands.js';
-import type { Shard } from './key-layout.js';
-import { SCRIPTS } from './lua-scripts.js';
-import { transactionsFor } from './migration-safe-index.js';
-import type { RedisClient } from './redis-connection.js';
-import type { RedisTopology } from './resolve-redis-options.js';
-import type { ScriptedWrites } from './scripted-writes.js';
+import type { RawValue } from '../../core/types.js';
+import {
+  EncodedScript,
+  encodeCommand,
+  sendTransaction,
+  type RespArg,
+} from '../scripts/encoded-commands.js';
+import type { Shard } from '../index/key-layout.js';
+import { SCRIPTS } from '../scripts/lua-scripts.js';
+import { transactionsFor } from '../index/migration-safe-index.js';
+import type { RedisClient } from '../connection/redis-connection.js';
+import type { RedisTopology } from '../options/resolve-redis-options.js';
+import type { ScriptedWrites } from '../scripts/scripted-writes.js';
 
 /**
  * Puts of one shard as the store sends them: [member, value, ttl ms (0: none)] triples in the

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RawValue } from '../core/types.js';
+import type { RawValue } from '../../core/types.js';
 import { enforceCommandDeadlines } from './command-deadlines.js';
-import type { LeaseScriptCommands } from './lease-scripts.js';
-import { SCRIPTS } from './lua-scripts.js';
-import type { ResolvedRedisConfig } from './resolve-redis-options.js';
+import type { LeaseScriptCommands } from '../scripts/lease-scripts.js';
+import { SCRIPTS } from '../scripts/lua-scripts.js';
+import type { ResolvedRedisConfig } from '../options/resolve-redis-options.js';
 import { recheckPrimaryOnTimeout } from './sentinel-recheck.js';
 
 /**

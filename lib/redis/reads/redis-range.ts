@@ -1,8 +1,8 @@
-import { compareKeys } from '../core/key-order.js';
-import type { KeyRange, RawValue } from '../core/types.js';
-import type { KeyLayout } from './key-layout.js';
-import { rowsOfRangeReply } from './migration-safe-index.js';
-import type { PruneFlag, RedisClient } from './redis-connection.js';
+import { compareKeys } from '../../core/key-order.js';
+import type { KeyRange, RawValue } from '../../core/types.js';
+import type { KeyLayout } from '../index/key-layout.js';
+import { rowsOfRangeReply } from '../index/migration-safe-index.js';
+import type { PruneFlag, RedisClient } from '../connection/redis-connection.js';
 
 const OPEN_BRACKET = Buffer.from('[');
 const OPEN_PAREN = Buffer.from('(');

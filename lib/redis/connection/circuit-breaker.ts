@@ -8,8 +8,8 @@ import {
   SerializationError,
   StoreClosedError,
   TimeoutError,
-} from '../core/errors.js';
-import type { ResolvedCircuitBreaker } from './circuit-breaker-options.js';
+} from '../../core/errors.js';
+import type { ResolvedCircuitBreaker } from '../options/circuit-breaker-options.js';
 
 /**
  * Where a circuit breaker stands: `'closed'` lets every call through; `'open'` refuses every call;

@@ -1,6 +1,6 @@
-import { InvalidOptionsError } from '../core/errors.js';
-import { describeValue } from '../core/describe-value.js';
-import { assertKnownOptions } from '../core/validation.js';
+import { InvalidOptionsError } from '../../core/errors.js';
+import { describeValue } from '../../core/describe-value.js';
+import { assertKnownOptions } from '../../core/validation.js';
 import { positiveSeconds } from './redis-option-values.js';
 
 /** Validated circuit-breaker settings, in milliseconds. */

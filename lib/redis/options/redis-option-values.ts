@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
-import { InvalidOptionsError } from '../core/errors.js';
-import { describeValue } from '../core/describe-value.js';
-import { assertKnownOptions } from '../core/validation.js';
+import { InvalidOptionsError } from '../../core/errors.js';
+import { describeValue } from '../../core/describe-value.js';
+import { assertKnownOptions } from '../../core/validation.js';
 import { REDIS_DEFAULTS } from './redis-defaults.js';
 import type { RedisNodeAddress } from './redis-store-options.js';
 

@@ -1,8 +1,8 @@
 import { Cluster } from 'ioredis';
-import type { CommandBatcher } from './command-batcher.js';
+import type { CommandBatcher } from '../command-batcher.js';
 import { settleBy } from './deadline.js';
-import type { IndexSweeper } from './index-sweeper.js';
-import type { NearCache } from './near-cache/near-cache.js';
+import type { IndexSweeper } from '../index/index-sweeper.js';
+import type { NearCache } from '../near-cache/near-cache.js';
 import type { RedisClient } from './redis-connection.js';
 
 /** What closing a Redis store stops. */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
-import { CommandError, TimeoutError } from '../core/errors.js';
+import { CommandError, TimeoutError } from '../../core/errors.js';
 
 /**
  * Longest a WAIT of one confirmation round blocks, in milliseconds. A write answered during a

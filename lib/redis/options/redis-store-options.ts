@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
-import type { CommonStoreOptions } from '../core/types.js';
-import type { NearCacheOptions } from './near-cache/near-cache-options.js';
+import type { CommonStoreOptions } from '../../core/types.js';
+import type { NearCacheOptions } from '../near-cache/near-cache-options.js';
 
 /** Address of one Redis server or Sentinel; `host` defaults to `'localhost'`, `port` to the role's usual port. */
 export interface RedisNodeAddress {

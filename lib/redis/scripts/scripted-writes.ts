@@ -1,4 +1,4 @@
-import { quoteKey } from '../core/errors.js';
+import { quoteKey } from '../../core/errors.js';
 
 /** A script call that writes, while it is in flight (its retry included). */
 export interface ScriptTicket {

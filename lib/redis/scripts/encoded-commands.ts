@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Command, type Redis } from 'ioredis';
-import { CommandError } from '../core/errors.js';
+import { CommandError } from '../../core/errors.js';
 import { describeWrite, type ScriptTicket } from './scripted-writes.js';
 
 /**

@@ -1,8 +1,8 @@
-import type { KeyLayout } from './key-layout.js';
+import type { KeyLayout } from '../index/key-layout.js';
 import type { RedisClient } from './redis-connection.js';
 import { translateRedisError, type ErrorContext } from './redis-errors.js';
-import { foreignTypeError, isWrongTypeReply } from './foreign-types.js';
-import type { ResolvedRedisConfig } from './resolve-redis-options.js';
+import { foreignTypeError, isWrongTypeReply } from '../reads/foreign-types.js';
+import type { ResolvedRedisConfig } from '../options/resolve-redis-options.js';
 
 /**
  * Turns a Redis store's command failures into the library's errors: a message names the server

@@ -1,5 +1,5 @@
-import { InvalidOptionsError } from '../core/errors.js';
-import { describeValue } from '../core/describe-value.js';
+import { InvalidOptionsError } from '../../core/errors.js';
+import { describeValue } from '../../core/describe-value.js';
 
 /** What a `redis://` or `rediss://` URL gives; undefined where the URL leaves a part out. */
 export interface UrlParts {

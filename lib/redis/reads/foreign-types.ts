@@ -1,4 +1,4 @@
-import { DeserializationError } from '../core/errors.js';
+import { DeserializationError } from '../../core/errors.js';
 
 /**
  * How the store's read scripts return a key that holds another Redis type (a list, a hash...

@@ -1,4 +1,4 @@
-import { InvalidOptionsError } from '../core/errors.js';
+import { InvalidOptionsError } from '../../core/errors.js';
 import type { RedisStoreOptions } from './redis-store-options.js';
 import type { UrlParts } from './redis-url.js';
 

@@ -1,10 +1,10 @@
 import { Redis, type Cluster } from 'ioredis';
-import { InvalidOptionsError, quoteKey } from '../core/errors.js';
-import { describeValue } from '../core/describe-value.js';
-import { clusterTags, keySlot } from './key-layout.js';
-import { translateRedisError } from './redis-errors.js';
-import type { RedisDurabilityOptions } from './redis-store-options.js';
-import type { RedisTopology, ResolvedRedisConfig } from './resolve-redis-options.js';
+import { InvalidOptionsError, quoteKey } from '../../core/errors.js';
+import { describeValue } from '../../core/describe-value.js';
+import { clusterTags, keySlot } from '../index/key-layout.js';
+import { translateRedisError } from '../connection/redis-errors.js';
+import type { RedisDurabilityOptions } from '../options/redis-store-options.js';
+import type { RedisTopology, ResolvedRedisConfig } from '../options/resolve-redis-options.js';
 import { ReplicaConfirmer, peerOf, unconfirmedError } from './replica-confirmer.js';
 
 /** Validated durability settings. */

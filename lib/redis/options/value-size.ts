@@ -1,6 +1,6 @@
-import { InvalidOptionsError, SerializationError } from '../core/errors.js';
-import { describeValue } from '../core/describe-value.js';
-import type { RawValue } from '../core/types.js';
+import { InvalidOptionsError, SerializationError } from '../../core/errors.js';
+import { describeValue } from '../../core/describe-value.js';
+import type { RawValue } from '../../core/types.js';
 
 /**
  * Largest serialized value a Redis store sends unless told otherwise, in bytes (64 MiB). Redis

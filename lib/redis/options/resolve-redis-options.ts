@@ -1,12 +1,12 @@
 import type { ConnectionOptions } from 'node:tls';
-import { InvalidOptionsError } from '../core/errors.js';
-import { assertKnownOptions } from '../core/validation.js';
+import { InvalidOptionsError } from '../../core/errors.js';
+import { assertKnownOptions } from '../../core/validation.js';
 import { REDIS_DEFAULTS } from './redis-defaults.js';
 import { assertNoContradictions } from './redis-option-conflicts.js';
 import {
   resolveNearCacheOptions,
   type ResolvedNearCacheConfig,
-} from './near-cache/near-cache-options.js';
+} from '../near-cache/near-cache-options.js';
 import {
   nonNegativeInteger,
   optionalPassword,

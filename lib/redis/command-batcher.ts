@@ -1,4 +1,10 @@
 import type { RawValue } from '../core/types.js';
+import type { TimedRaw } from './near-cache/near-cache.js';
+import { fetchTimed, fetchTimedMany } from './near-cache/timed-reads.js';
+import { readMany } from './reads/read-many.js';
+import type { RedisStoreContext } from './redis-store-context.js';
+import { sendPut, sendPuts } from './writes/indexed-puts.js';
+import { readEachWhileSlotMoves } from './writes/slot-moves.js';
 
 /** A queued single-key read or write of one shard; `V` is what a read brings. */
 type PendingOp<V> =
@@ -159,4 +165,49 @@ function orUndefined<V>(value: V | null): V | undefined {
 
 function ignore(): void {
   // A put resolves with nothing; the reply carries no information.
+}
+
+/**
+ * How the store's batcher sends the gets and puts of one shard: on the client as it is (the
+ * batcher is what {@link RedisStoreContext.client} flushes), each put resent while a slot move
+ * refuses it and confirmed by replicas when the `durability` option asks for it. With the near
+ * cache, reads bring each value with its TTL.
+ */
+export function storeBatchSender(context: RedisStoreContext): BatchSender<RawValue | TimedRaw> {
+  const { rawClient: client, topology, scriptedWrites, slotMoves } = context;
+  const timedReads = context.config.nearCache !== undefined;
+  return {
+    get: (n, member) => {
+      const name = context.shard(n).dataPrefix + member;
+      return timedReads ? fetchTimed(client, name) : client.getBuffer(name);
+    },
+    getMany: (n, members) => {
+      const { dataPrefix } = context.shard(n);
+      const names = members.map((member) => dataPrefix + member);
+      if (timedReads) return readEachWhileSlotMoves(names, (some) => fetchTimedMany(client, some));
+      // Foreign-type markers travel as values; decode() turns them into the error.
+      return readEachWhileSlotMoves(
+        names,
+        (some) => readMany(client, some) as Promise<Array<Buffer | null>>,
+      );
+    },
+    put: (n, member, value, ttlMs) =>
+      context.durable(
+        n,
+        slotMoves.send([member], () =>
+          sendPut(client, topology, context.shard(n), member, value, ttlMs, scriptedWrites),
+        ),
+        [member],
+      ),
+    putMany: (n, triples) => {
+      const members = triples.filter((_, i) => i % 3 === 0) as string[];
+      return context.durable(
+        n,
+        slotMoves.send(members, () =>
+          sendPuts(client, topology, context.shard(n), triples, scriptedWrites),
+        ),
+        members,
+      );
+    },
+  };
 }

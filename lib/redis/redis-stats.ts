@@ -1,10 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { KvStoreStats } from '../core/types.js';
-import { clusterTags, keySlot, type KeyLayout } from './index/key-layout.js';
+import { clusterTags, keySlot } from './index/key-layout.js';
 import type { NearCacheStats } from './near-cache/near-cache.js';
 import type { CircuitBreakerStats } from './connection/circuit-breaker.js';
-import { pruneFlagFor } from './index/migration-safe-index.js';
-import type { RedisClient } from './connection/redis-connection.js';
+import type { RedisStoreContext } from './redis-store-context.js';
 import { formatAddress, type RedisTopology } from './options/resolve-redis-options.js';
 
 /** Figures of one cluster master, in `getStats().nodes`. */
@@ -53,27 +52,19 @@ export interface RedisStoreStats extends KvStoreStats {
   circuit?: CircuitBreakerStats;
 }
 
-/** What stats collection needs from the store; `guard` maps failures to the library's errors. */
-export interface RedisStatsSource {
-  layout: KeyLayout;
-  client: RedisClient;
-  topology: RedisTopology;
-  keyPrefix: string;
-  /** Display name of the store's serializer. */
-  serializer: string;
-  /** Index members one count script call walks. */
-  scanBatch: number;
-  guard<T>(command: Promise<T>): Promise<T>;
-  /** The client once queued gets and puts have been sent, so a count never overtakes them. */
-  direct(): RedisClient;
-}
+/** Index members one count script call walks. */
+const SCAN_BATCH = 2000;
 
 /**
  * Counts the store's keys shard by shard by walking its index (O(keys), so keep it out of hot
  * paths) and reads server figures; on a cluster, one entry per master.
  */
-export async function collectRedisStats(source: RedisStatsSource): Promise<RedisStoreStats> {
-  const { layout, guard, scanBatch } = source;
+export async function collectRedisStats(
+  context: RedisStoreContext,
+  serializer: string,
+): Promise<RedisStoreStats> {
+  const { layout, topology } = context;
+  const guard = <T>(command: Promise<T>): Promise<T> => context.guard(command);
   const counts = await Promise.all(
     layout.shards.map(async ({ indexKey, dataPrefix }) => {
       let cursor = '';
@@ -82,9 +73,7 @@ export async function collectRedisStats(source: RedisStatsSource): Promise<Redis
       let foreign = 0;
       do {
         const [next, l, e, f] = await guard(
-          source
-            .direct()
-            .kvCount(indexKey, cursor, scanBatch, dataPrefix, pruneFlagFor(source.topology)),
+          context.client().kvCount(indexKey, cursor, SCAN_BATCH, dataPrefix, context.pruneFlag),
         );
         cursor = next;
         live += l;
@@ -96,18 +85,18 @@ export async function collectRedisStats(source: RedisStatsSource): Promise<Redis
   );
   const base = {
     backend: 'redis' as const,
-    serializer: source.serializer,
+    serializer,
     totalKeys: counts.reduce((sum, [live]) => sum + live, 0),
     expiringKeys: counts.reduce((sum, [, expiring]) => sum + expiring, 0),
     foreignKeys: counts.reduce((sum, [, , foreign]) => sum + foreign, 0),
-    topology: source.topology,
-    keyPrefix: source.keyPrefix,
+    topology,
+    keyPrefix: context.config.keyPrefix,
   };
-  if (source.topology !== 'cluster') {
-    const info = await nodeInfo(source.client as Redis, guard);
+  if (topology !== 'cluster') {
+    const info = await nodeInfo(context.client() as Redis, guard);
     return { ...base, ...info };
   }
-  const cluster = source.client as Cluster;
+  const cluster = context.client() as Cluster;
   const storeKeysBySlot = new Map<number, number>();
   clusterTags().forEach((tag, shard) => {
     const slot = keySlot(tag);
@@ -141,7 +130,7 @@ export async function collectRedisStats(source: RedisStatsSource): Promise<Redis
 
 async function nodeInfo(
   node: Redis,
-  guard: RedisStatsSource['guard'],
+  guard: <T>(command: Promise<T>) => Promise<T>,
 ): Promise<Pick<RedisNodeStats, 'redisVersion' | 'usedMemoryHuman' | 'usedMemoryBytes'>> {
   const [server, memory] = await Promise.all([
     guard(node.info('server')),

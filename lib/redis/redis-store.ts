@@ -1,61 +1,36 @@
+import { isUtf8 } from 'node:buffer';
 import { KvStore } from '../core/kv-store.js';
+import { DeserializationError } from '../core/errors.js';
 import type { LeaseCapable } from '../core/lease.js';
 import type { ServerReadCapable } from '../core/server-reads.js';
 import { assertKeys } from '../core/validation.js';
 import type { KeyRange, RawValue } from '../core/types.js';
 import { serializerName } from '../core/resolve-serializer.js';
 import type { TelemetryTarget } from '../telemetry/telemetry-target.js';
-import { CommandBatcher } from './command-batcher.js';
-import {
-  DurableWrites,
-  describeConfirmFailure,
-  resolveDurability,
-  writeConnectionOf,
-} from './writes/durability.js';
+import { CommandBatcher, storeBatchSender } from './command-batcher.js';
+import type { CircuitBreakerStats } from './connection/circuit-breaker.js';
+import { shutDown } from './connection/shutdown.js';
+import { untilReady } from './connection/until-ready.js';
 import { IndexSweeper } from './index/index-sweeper.js';
-import { KeyLayout, durabilityProbeKey, type Shard } from './index/key-layout.js';
+import type { KeyLayout } from './index/key-layout.js';
+import { sweepShardStep } from './index/migration-safe-index.js';
 import { createNearCache } from './near-cache/create-near-cache.js';
 import type { NearCache, TimedRaw } from './near-cache/near-cache.js';
-import { fetchTimedMany } from './near-cache/timed-reads.js';
 import { nearCacheForm, ownWrite } from './near-cache/own-writes.js';
-import { readPerShard } from './read-per-shard.js';
-import { ScriptedWrites } from './scripts/scripted-writes.js';
-import { storeBatchSender } from './store-batch-sender.js';
-import { readEachWhileSlotMoves, SlotMoves } from './writes/slot-moves.js';
-import { WriteScripts } from './scripts/write-scripts.js';
-import {
-  createDurabilityConnection,
-  createRedisClient,
-  type PruneFlag,
-  type RedisClient,
-} from './connection/redis-connection.js';
-import { pruneFlagFor, sweepShardStep, transactionsFor } from './index/migration-safe-index.js';
-import { readRange, type RangeContext } from './reads/redis-range.js';
-import { RedisWrites, type WriteContext } from './writes/redis-writes.js';
-import { untilReady } from './connection/until-ready.js';
+import { fetchTimedMany } from './near-cache/timed-reads.js';
+import type { RedisStoreOptions } from './options/redis-store-options.js';
+import type { RedisTopology } from './options/resolve-redis-options.js';
+import { assertValueSize } from './options/value-size.js';
+import { foreignTypeError, isForeignTypeMarker } from './reads/foreign-types.js';
+import { readMany } from './reads/read-many.js';
+import { readRange } from './reads/redis-range.js';
 import { RedisLeases } from './redis-leases.js';
 import { collectRedisStats, type RedisStoreStats } from './redis-stats.js';
-import { CommandGuard } from './connection/command-guard.js';
-import { CircuitBreaker, type CircuitBreakerStats } from './connection/circuit-breaker.js';
-import { resolveCircuitBreaker } from './options/circuit-breaker-options.js';
-import { translateRedisError } from './connection/redis-errors.js';
-import type { RedisStoreOptions } from './options/redis-store-options.js';
-import { redisTelemetryTarget } from './redis-telemetry-target.js';
-import { storedText } from './stored-text.js';
-import { readMany } from './reads/read-many.js';
-import { shutDown } from './connection/shutdown.js';
-import { assertValueSize, resolveMaxValueBytes } from './options/value-size.js';
-import { foreignTypeError, isForeignTypeMarker } from './reads/foreign-types.js';
-import {
-  resolveRedisOptions,
-  type RedisTopology,
-  type ResolvedRedisConfig,
-} from './options/resolve-redis-options.js';
+import { RedisStoreContext } from './redis-store-context.js';
+import { RedisWrites } from './writes/redis-writes.js';
+import { readEachWhileSlotMoves } from './writes/slot-moves.js';
 
 export type { RedisNodeStats, RedisStoreStats } from './redis-stats.js';
-
-/** Index members one stats script call handles. */
-const SCAN_BATCH = 2000;
 
 /**
  * The Redis store (standalone, Sentinel or Cluster) on ioredis. Data key k lives at
@@ -73,27 +48,15 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   /** Which deployment this store talks to. */
   readonly topology: RedisTopology;
 
-  private readonly config: ResolvedRedisConfig;
+  /** What the pieces below share: options, layout, client and the wrappers of every command. */
+  private readonly context: RedisStoreContext;
   private readonly layout: KeyLayout;
-  private readonly client: RedisClient;
   private readonly sweeper: IndexSweeper;
-  /** Sends cluster writes again while their slot moves; told to stop at close(). */
-  private readonly slotMoves: SlotMoves;
   private readonly batcher: CommandBatcher<RawValue | TimedRaw>;
   private readonly near: NearCache | undefined;
-  private readonly commands: CommandGuard;
-  /** Set with the `circuitBreaker` option: asked before every call that needs Redis. */
-  private readonly circuit: CircuitBreaker | undefined;
   private readonly binary: boolean;
-  private readonly multiStep = new Set<Promise<unknown>>();
-  /** Set with the `durability` option: confirms each write with WAIT on connections of its own. */
-  private readonly durableWrites: DurableWrites | undefined;
   private readonly leases: RedisLeases;
   private readonly writes: RedisWrites;
-  private readonly rangeContext: RangeContext;
-  private readonly maxValueBytes: number;
-  /** Whether index scripts may prune: not on a cluster (see migration-safe-index.ts). */
-  private readonly pruneFlag: PruneFlag;
 
   /**
    * Creates the store and starts connecting in the background. Throws `InvalidOptionsError` for
@@ -101,103 +64,63 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
    */
   constructor(options: RedisStoreOptions = {}) {
     super(options ?? {});
-    this.config = resolveRedisOptions(options);
-    this.maxValueBytes = resolveMaxValueBytes(options.maxValueBytes);
-    this.topology = this.config.topology;
-    this.pruneFlag = pruneFlagFor(this.topology);
+    const context = new RedisStoreContext(options, {
+      defaultTtlMs: this.defaultTtlMs,
+      isClosed: () => this.isClosed,
+    });
+    this.context = context;
+    this.topology = context.topology;
+    this.layout = context.layout;
     this.binary = this.serializer.binary === true;
-    this.layout =
-      this.topology === 'cluster'
-        ? KeyLayout.cluster(this.config.keyPrefix)
-        : KeyLayout.single(this.config.keyPrefix);
-    const durability = resolveDurability(options?.durability, this.config.timeoutMs);
-    const circuit = resolveCircuitBreaker(options?.circuitBreaker, this.config.timeoutMs);
-    this.circuit = circuit && new CircuitBreaker(circuit, this.config.target);
-    this.client = createRedisClient(this.config);
-    this.commands = new CommandGuard(this.client, this.config, this.layout, () => this.isClosed);
-    this.durableWrites =
-      durability &&
-      new DurableWrites(durability, {
-        target: this.config.target,
-        cluster: this.topology === 'cluster',
-        connectionOf: (shard) => writeConnectionOf(this.client, this.topology, shard),
-        openConnection: (node) => createDurabilityConnection(this.config, node),
-        probeKeyOf: (shard) => durabilityProbeKey(this.shard(shard)),
-        describeFailure: (error, connection, lastError) =>
-          describeConfirmFailure(error, connection, lastError, this.config),
-      });
     this.near =
-      this.config.nearCache &&
-      createNearCache(this, this.config, this.config.nearCache, this.client, (_key, raw) =>
-        nearCacheForm(raw, this.binary),
+      context.config.nearCache &&
+      createNearCache(
+        this,
+        context.config,
+        context.config.nearCache,
+        context.rawClient,
+        (_key, raw) => nearCacheForm(raw, this.binary),
       );
-    const scriptedWrites = transactionsFor(this.topology) ? new ScriptedWrites() : undefined;
-    const slotMoves = new SlotMoves(this.config.timeoutMs, this.topology === 'cluster');
-    this.slotMoves = slotMoves;
-    this.batcher = new CommandBatcher(
-      storeBatchSender({
-        client: this.client,
-        topology: this.topology,
-        shards: this.layout.shards,
-        timedReads: this.near !== undefined,
-        durable: (shard, write, keys) => this.durable(shard, write, keys),
-        scriptedWrites,
-        slotMoves,
-      }),
-    );
+    this.batcher = new CommandBatcher(storeBatchSender(context));
+    context.useBatcher(this.batcher);
     this.sweeper = new IndexSweeper(
       {
         shardCount: this.layout.shards.length,
-        // Background work is never let through an open breaker, nor used as its probe.
-        isReady: () =>
-          this.client.status === 'ready' &&
-          (this.circuit === undefined || this.circuit.stats().state === 'closed'),
+        isReady: () => context.readyForBackgroundWork(),
         sweepShard: (shard, cursor, count) =>
-          this.guard(
-            sweepShardStep(this.direct(), this.shard(shard), cursor, count, this.pruneFlag),
+          context.guard(
+            sweepShardStep(
+              context.client(),
+              context.shard(shard),
+              cursor,
+              count,
+              context.pruneFlag,
+            ),
           ),
       },
-      this.config.sweepIntervalMs,
+      context.config.sweepIntervalMs,
     );
     this.sweeper.start();
-    this.leases = new RedisLeases({
-      layout: this.layout,
-      client: () => this.direct(),
-      guard: (command) => this.guard(command),
-    });
-    const context: WriteContext & RangeContext = {
-      layout: this.layout,
-      topology: this.topology,
-      pruneFlag: this.pruneFlag,
-      defaultTtlMs: this.defaultTtlMs,
-      direct: () => this.direct(),
-      guard: (command, key?: string) => this.guard(command, key),
-      durable: (shard, write, keys) => this.durable(shard, write, keys),
-      track: (operation) => this.track(operation),
-      scriptedWrites,
-      scripts: new WriteScripts(scriptedWrites),
-      slotMoves,
-    };
+    this.leases = new RedisLeases(context);
     this.writes = new RedisWrites(context);
-    this.rangeContext = context;
   }
 
   /** Takes the lease `name` for `token` for `ttlMs` ms unless another process holds it (`SET NX PX`). */
   async tryLease(name: string, token: string, ttlMs: number): Promise<boolean> {
     this.assertOpen();
-    return this.whenAdmitted(() => this.leases.tryLease(name, token, ttlMs));
+    return this.context.whenAdmitted(() => this.leases.tryLease(name, token, ttlMs));
   }
 
   /** Extends the lease `name` to `ttlMs` ms from now while `token` holds it. */
   async renewLease(name: string, token: string, ttlMs: number): Promise<boolean> {
     this.assertOpen();
-    return this.whenAdmitted(() => this.leases.renewLease(name, token, ttlMs));
+    return this.context.whenAdmitted(() => this.leases.renewLease(name, token, ttlMs));
   }
 
   /** Releases the lease `name` while `token` holds it. */
   async releaseLease(name: string, token: string): Promise<boolean> {
     this.assertOpen();
-    return this.whenAdmitted(() => this.leases.releaseLease(name, token));
+    return this.context.whenAdmitted(() => this.leases.releaseLease(name, token));
   }
 
   /**
@@ -222,13 +145,13 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
    */
   async connect(): Promise<void> {
     this.assertOpen();
-    await untilReady(this.client, this.commands.errors);
+    await untilReady(this.context.rawClient, this.context.commands.errors);
   }
 
   /** Runs one pass of the background index sweep now; resolves how many stale entries it pruned. */
   sweepIndex(): Promise<number> {
     this.assertOpen();
-    return this.whenAdmitted(() => this.track(this.sweeper.sweep()));
+    return this.context.whenAdmitted(() => this.context.track(this.sweeper.sweep()));
   }
 
   /**
@@ -245,30 +168,26 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
    * `getStats()` is refused); undefined without the `circuitBreaker` option.
    */
   circuitBreakerStats(): CircuitBreakerStats | undefined {
-    return this.circuit?.stats();
+    return this.context.circuitStats();
   }
 
   protected override describeTelemetryTarget(): TelemetryTarget {
-    return redisTelemetryTarget(
-      this.config,
-      () => this.client.status === 'ready',
-      this.circuit && (() => (this.circuit as CircuitBreaker).stats()),
-    );
+    return this.context.telemetryTarget();
   }
 
   protected readRaw(key: string): RawValue | Promise<RawValue | undefined> {
-    const near = this.near;
+    const { near, context } = this;
     if (near === undefined) {
       // Without the near cache the batcher's reads bring raw values.
-      return this.whenAdmitted(() =>
-        this.guard(this.batcher.get(this.layout.shardOf(key), key) as Promise<RawValue>, key),
+      return context.whenAdmitted(() =>
+        context.guard(this.batcher.get(this.layout.shardOf(key), key) as Promise<RawValue>, key),
       );
     }
     // A near-cache hit needs no Redis, so the breaker is asked only on a miss.
     return (
       near.hit(key) ??
-      this.whenAdmitted(() =>
-        this.guard(
+      context.whenAdmitted(() =>
+        context.guard(
           near.read(
             key,
             (k) => this.batcher.get(this.layout.shardOf(k), k) as Promise<TimedRaw | undefined>,
@@ -280,12 +199,13 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   }
 
   protected readManyRaw(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
+    const { context } = this;
     if (this.near) {
       return this.near.readMany(keys, (missing) =>
-        this.whenAdmitted(() =>
+        context.whenAdmitted(() =>
           readPerShard(this.layout, missing, (names) =>
-            this.guard(
-              readEachWhileSlotMoves(names, (some) => fetchTimedMany(this.direct(), some)),
+            context.guard(
+              readEachWhileSlotMoves(names, (some) => fetchTimedMany(context.client(), some)),
             ),
           ),
         ),
@@ -295,12 +215,13 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   }
 
   private readManyFromServer(keys: readonly string[]): Promise<Array<RawValue | undefined>> {
-    return this.whenAdmitted(() =>
+    const { context } = this;
+    return context.whenAdmitted(() =>
       readPerShard(this.layout, keys, (names) =>
-        this.guard<Array<RawValue | null>>(
+        context.guard<Array<RawValue | null>>(
           readEachWhileSlotMoves(
             names,
-            (some) => readMany(this.direct(), some) as Promise<Array<Buffer | null>>,
+            (some) => readMany(context.client(), some) as Promise<Array<Buffer | null>>,
           ),
         ),
       ),
@@ -309,7 +230,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
 
   protected writeRaw(key: string, raw: RawValue, ttlMs: number | null): Promise<void> {
     return this.ownWrite([key], () =>
-      this.guard(this.batcher.put(this.layout.shardOf(key), key, raw, ttlMs ?? 0)),
+      this.context.guard(this.batcher.put(this.layout.shardOf(key), key, raw, ttlMs ?? 0)),
     );
   }
 
@@ -342,13 +263,15 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   }
 
   protected async existsRaw(key: string): Promise<boolean> {
+    const { context } = this;
     const name = this.layout.shardFor(key).dataPrefix + key;
-    return (await this.whenAdmitted(() => this.guard(this.direct().exists(name)))) === 1;
+    return (await context.whenAdmitted(() => context.guard(context.client().exists(name)))) === 1;
   }
 
   protected async ttlRaw(key: string): Promise<number | null | undefined> {
+    const { context } = this;
     const name = this.layout.shardFor(key).dataPrefix + key;
-    const ms = await this.whenAdmitted(() => this.guard(this.direct().pttl(name)));
+    const ms = await context.whenAdmitted(() => context.guard(context.client().pttl(name)));
     if (ms === -2) return undefined;
     return ms === -1 ? null : ms;
   }
@@ -357,7 +280,7 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
     range: KeyRange,
     limit: number | undefined,
   ): Promise<Array<[string, RawValue]>> {
-    return this.whenAdmitted(() => readRange(this.rangeContext, range, limit));
+    return this.context.whenAdmitted(() => readRange(this.context, range, limit));
   }
 
   protected clearRaw(): Promise<number> {
@@ -365,45 +288,43 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
   }
 
   protected statsRaw(): Promise<RedisStoreStats> {
-    return this.whenAdmitted(() => this.statsOfRedis()).then((stats) =>
-      this.circuit ? { ...stats, circuit: this.circuit.stats() } : stats,
-    );
+    return this.context
+      .whenAdmitted(() => this.statsOfRedis())
+      .then((stats) => {
+        const circuit = this.context.circuitStats();
+        return circuit ? { ...stats, circuit } : stats;
+      });
   }
 
   private statsOfRedis(): Promise<RedisStoreStats> {
-    return this.track(
-      collectRedisStats({
-        layout: this.layout,
-        client: this.client,
-        topology: this.topology,
-        keyPrefix: this.config.keyPrefix,
-        serializer: serializerName(this.serializer),
-        scanBatch: SCAN_BATCH,
-        guard: (command) => this.guard(command),
-        direct: () => this.direct(),
-      }).then((stats) => (this.near ? { ...stats, nearCache: this.near.stats() } : stats)),
+    return this.context.track(
+      collectRedisStats(this.context, serializerName(this.serializer)).then((stats) =>
+        this.near ? { ...stats, nearCache: this.near.stats() } : stats,
+      ),
     );
   }
 
   protected async pingRaw(): Promise<void> {
-    await this.whenAdmitted(() => this.guard(this.direct().ping()));
+    const { context } = this;
+    await context.whenAdmitted(() => context.guard(context.client().ping()));
   }
 
   protected async closeRaw(): Promise<void> {
-    this.slotMoves.close();
+    const { context } = this;
+    context.slotMoves.close();
     try {
       await shutDown({
         near: this.near,
         sweeper: this.sweeper,
-        multiStep: this.multiStep,
+        multiStep: context.running,
         batcher: this.batcher,
-        client: this.client,
-        timeoutMs: this.config.timeoutMs,
-        abandonUnanswered: () => this.commands.abandonUnanswered(),
+        client: context.rawClient,
+        timeoutMs: context.config.timeoutMs,
+        abandonUnanswered: () => context.commands.abandonUnanswered(),
       });
     } finally {
       // Confirmations still waiting when close() gave up reject.
-      this.durableWrites?.close();
+      context.closeConfirmations();
     }
   }
 
@@ -412,18 +333,13 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
    * own-writes.ts), once the circuit breaker lets it through: a refused write touches nothing.
    */
   private ownWrite<T>(keys: readonly string[] | null, write: () => Promise<T>): Promise<T> {
-    return this.whenAdmitted(() => ownWrite(this.near, keys, write));
-  }
-
-  /** `call`, unless the circuit breaker refuses it (then a `CircuitOpenError`, and it never runs). */
-  private whenAdmitted<T>(call: () => Promise<T>): Promise<T> {
-    return this.circuit === undefined ? call() : this.circuit.call(call);
+    return this.context.whenAdmitted(() => ownWrite(this.near, keys, write));
   }
 
   /** Serializes as every store does, then refuses a value over `maxValueBytes` before sending it. */
   protected override encode(key: string, value: unknown): RawValue {
     const raw = super.encode(key, value);
-    assertValueSize(key, raw, this.maxValueBytes);
+    assertValueSize(key, raw, this.context.maxValueBytes);
     return raw;
   }
 
@@ -433,54 +349,38 @@ export class RedisStore extends KvStore implements LeaseCapable, ServerReadCapab
     if (isForeignTypeMarker(raw)) throw foreignTypeError(key, raw[0]);
     return super.decode(key, this.binary ? raw : storedText(key, raw));
   }
+}
 
-  /** The client, once every queued get and put has been sent, so no command overtakes them. */
-  private direct(): RedisClient {
-    this.batcher.flush();
-    return this.client;
-  }
+/**
+ * Reads `keys` with one `fetch` of their Redis names per shard, the shards in parallel; resolves
+ * their values in the order of `keys` (undefined where `fetch` brought null).
+ */
+async function readPerShard<V>(
+  layout: KeyLayout,
+  keys: readonly string[],
+  fetch: (names: string[]) => Promise<Array<V | null>>,
+): Promise<Array<V | undefined>> {
+  const out = new Array<V | undefined>(keys.length);
+  await Promise.all(
+    [...layout.group(keys, (k) => k)].map(async ([shardNumber, positions]) => {
+      const { dataPrefix } = layout.shards[shardNumber] as { dataPrefix: string };
+      const values = await fetch(positions.map((i) => dataPrefix + (keys[i] as string)));
+      positions.forEach((position, j) => {
+        out[position] = values[j] ?? undefined;
+      });
+    }),
+  );
+  return out;
+}
 
-  private shard(shard: number): Shard {
-    return this.layout.shards[shard] as Shard;
-  }
-
-  /** `write`, confirmed by replicas first when the `durability` option asks for it. */
-  private durable<T>(shard: number, write: Promise<T>, keys: readonly string[]): Promise<T> {
-    if (this.durableWrites === undefined) return write;
-    const what = DurableWrites.describeKeys(keys);
-    // Tracked, so close() waits for confirmations in flight (within its deadline) before it
-    // closes their connection.
-    if (this.circuit === undefined)
-      return this.track(this.durableWrites.confirm(shard, write, what));
-    const circuit = this.circuit;
-    let applied = false;
-    const answered = write.then((result) => {
-      applied = true;
-      return result;
-    });
-    return this.track(
-      this.durableWrites.confirm(shard, answered, what).catch((error: unknown) => {
-        if (!applied) throw error;
-        // Redis applied the write and only its replicas lagged: that says nothing of its reach.
-        const failure = translateRedisError(error, this.commands.errors);
-        circuit.excuse(failure);
-        throw failure;
-      }),
-    );
-  }
-
-  /** `command` with its failure mapped to the library's errors (see {@link CommandGuard.guard}). */
-  private guard<T>(command: Promise<T>, key?: string): Promise<T> {
-    return this.commands.guard(command, key);
-  }
-
-  /** Keeps a multi-command operation in `multiStep` until it settles, so close() can wait for it. */
-  private track<T>(operation: Promise<T>): Promise<T> {
-    this.multiStep.add(operation);
-    const forget = (): void => {
-      this.multiStep.delete(operation);
-    };
-    operation.then(forget, forget);
-    return operation;
-  }
+/**
+ * The text a text serializer (json, or a custom one without `binary`) is handed for bytes read
+ * from Redis. The store reads bytes rather than letting the client decode them, because decoding
+ * replaces bytes that are not UTF-8 with U+FFFD and a foreign value would then read as garbage
+ * instead of failing; `isUtf8` is a single vectorized pass, cheap beside the parse that follows.
+ */
+function storedText(key: string, raw: RawValue): string {
+  if (typeof raw === 'string') return raw;
+  if (!isUtf8(raw)) throw new DeserializationError(key, 'the stored bytes are not valid UTF-8');
+  return raw.toString('utf8');
 }

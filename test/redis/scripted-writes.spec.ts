@@ -1,6 +1,6 @@
-import { ScriptedWrites, describeWrite } from '../../lib/redis/scripts/scripted-writes.js';
+import { ScriptedWrites, describeWrite } from '../../lib/redis/scripts/encoded-commands.js';
 
-// Which script calls in flight may still be sent again after NOSCRIPT (see scripted-writes.ts);
+// Which script calls in flight may still be sent again after NOSCRIPT (see ScriptedWrites in encoded-commands.ts);
 // test/redis/script-flush-order.spec.ts checks the same against a real server.
 describe('script calls that write, in flight', () => {
   it('a later write of a key overtakes the call in flight on it, and only that one', () => {

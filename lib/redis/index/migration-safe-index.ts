@@ -12,17 +12,6 @@ import type { PruneFlag, RedisClient } from '../connection/redis-connection.js';
  * prunes through a script that declares the data keys, which Redis refuses during a migration.
  */
 
-/**
- * Whether puts may run as MULTI/EXEC transactions: not on a cluster. A transaction declares every
- * key it writes, so while its slot migrates Redis refuses its commands one by one, with redirections
- * that can differ (TRYAGAIN for the MSET of keys half moved, ASK for the index), and ioredis retries
- * a transaction only when all its commands got the same one; the put script declares only the
- * index and runs wherever the index is.
- */
-export function transactionsFor(topology: string): boolean {
-  return topology !== 'cluster';
-}
-
 /** Whether the index scripts may prune members whose data key they cannot see. */
 export function pruneFlagFor(topology: string): PruneFlag {
   return topology === 'cluster' ? '0' : '1';

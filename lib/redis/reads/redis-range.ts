@@ -1,30 +1,18 @@
 import { compareKeys } from '../../core/key-order.js';
 import type { KeyRange, RawValue } from '../../core/types.js';
-import type { KeyLayout } from '../index/key-layout.js';
 import { rowsOfRangeReply } from '../index/migration-safe-index.js';
-import type { PruneFlag, RedisClient } from '../connection/redis-connection.js';
+import type { RedisStoreContext } from '../redis-store-context.js';
 
 const OPEN_BRACKET = Buffer.from('[');
 const OPEN_PAREN = Buffer.from('(');
 const BYTE_FF = Buffer.from([0xff]);
-
-/** What a range read needs of the store. */
-export interface RangeContext {
-  readonly layout: KeyLayout;
-  /** Whether the range script may prune index entries whose data expired. */
-  readonly pruneFlag: PruneFlag;
-  /** The client, once the batcher's queued gets and puts were sent. */
-  direct(): RedisClient;
-  /** Maps a command's failure to the library's errors. */
-  guard<T>(command: Promise<T>): Promise<T>;
-}
 
 /**
  * Rows of `range` in key order, at most `limit`: one range script call per shard (ZRANGE BYLEX of
  * the index, then the values), merged in UTF-8 byte order of the keys on a cluster.
  */
 export async function readRange(
-  store: RangeContext,
+  context: RedisStoreContext,
   range: KeyRange,
   limit: number | undefined,
 ): Promise<Array<[string, RawValue]>> {
@@ -37,13 +25,13 @@ export async function readRange(
     max = Buffer.concat([OPEN_PAREN, Buffer.from(range.end)]);
   }
   const perShard = await Promise.all(
-    store.layout.shards.map(async (shard) => {
-      const flat = await store.guard(
-        store
-          .direct()
-          .kvRangeBuffer(shard.indexKey, min, max, limit ?? 0, shard.dataPrefix, store.pruneFlag),
+    context.layout.shards.map(async (shard) => {
+      const flat = await context.guard(
+        context
+          .client()
+          .kvRangeBuffer(shard.indexKey, min, max, limit ?? 0, shard.dataPrefix, context.pruneFlag),
       );
-      return store.guard(rowsOfRangeReply(store.direct(), shard, flat));
+      return context.guard(rowsOfRangeReply(context.client(), shard, flat));
     }),
   );
   if (perShard.length === 1) return perShard[0] as Array<[string, RawValue]>;

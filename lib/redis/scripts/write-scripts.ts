@@ -4,7 +4,7 @@ import { EncodedScript, type RespArg } from './encoded-commands.js';
 import type { Shard } from '../index/key-layout.js';
 import { SCRIPTS } from './lua-scripts.js';
 import type { RedisClient } from '../connection/redis-connection.js';
-import type { ScriptedWrites } from './scripted-writes.js';
+import type { ScriptedWrites } from './encoded-commands.js';
 
 const ENCODED = {
   putIfAbsent: new EncodedScript(SCRIPTS.kvPutIfAbsent.lua),
@@ -17,7 +17,7 @@ const ENCODED = {
 /**
  * The store's writes other than puts that run as one script call each. On a single server or
  * Sentinel the store encodes them and keeps its writes of a key in the order they were made when
- * Redis forgets its scripts (see scripted-writes.ts); on a cluster, where every write is a script
+ * Redis forgets its scripts (see ScriptedWrites in encoded-commands.ts); on a cluster, where every write is a script
  * call, ioredis sends them.
  */
 export class WriteScripts {

@@ -5,19 +5,29 @@ import {
   encodeCommand,
   sendTransaction,
   type RespArg,
+  type ScriptedWrites,
 } from '../scripts/encoded-commands.js';
 import type { Shard } from '../index/key-layout.js';
 import { SCRIPTS } from '../scripts/lua-scripts.js';
-import { transactionsFor } from '../index/migration-safe-index.js';
 import type { RedisClient } from '../connection/redis-connection.js';
 import type { RedisTopology } from '../options/resolve-redis-options.js';
-import type { ScriptedWrites } from '../scripts/scripted-writes.js';
 
 /**
  * Puts of one shard as the store sends them: [member, value, ttl ms (0: none)] triples in the
  * order the puts were made.
  */
 export type PutTriples = ReadonlyArray<RawValue | number>;
+
+/**
+ * Whether puts may run as MULTI/EXEC transactions: not on a cluster. A transaction declares every
+ * key it writes, so while its slot migrates Redis refuses its commands one by one, with redirections
+ * that can differ (TRYAGAIN for the MSET of keys half moved, ASK for the index), and ioredis retries
+ * a transaction only when all its commands got the same one; the put script declares only the
+ * index and runs wherever the index is.
+ */
+export function transactionsFor(topology: string): boolean {
+  return topology !== 'cluster';
+}
 
 const PUT = new EncodedScript(SCRIPTS.kvPut.lua);
 
@@ -52,7 +62,7 @@ export function sendPut(
 /**
  * Stores `triples` of `shard` and adds their members to its index, atomically: as one MULTI/EXEC
  * transaction on a single server or Sentinel (which overtakes the script calls of `order` in
- * flight on its keys, see scripted-writes.ts), as the batch script on a cluster, declaring every
+ * flight on its keys, see {@link ScriptedWrites}), as the batch script on a cluster, declaring every
  * data key so that a slot migration refuses it whole or lets it run whole (see
  * migration-safe-index.ts). Measured (bench/ab/redis-put-ab.ts), the transaction costs the server
  * about 0.7 µs per key, the batch script 2.9 µs, most of it spent handing every argument to Lua

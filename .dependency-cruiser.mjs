@@ -44,6 +44,24 @@ export default {
       to: { path: '^lib/', pathNot: '^lib/(core|serializers|telemetry)/|^lib/$1/' },
     },
     {
+      name: 'redis-pieces-stay-below-the-store',
+      comment:
+        'The sub-folders of lib/redis (options, connection, scripts, writes, reads, index, near-cache) are the pieces the store is made of: of the files beside redis-store.ts they import only the shared RedisStoreContext.',
+      severity: 'error',
+      from: { path: '^lib/redis/[^/]+/' },
+      to: { path: '^lib/redis/[^/]+\\.ts$', pathNot: '^lib/redis/redis-store-context\\.ts$' },
+    },
+    {
+      name: 'redis-context-below-its-users',
+      comment:
+        'RedisStoreContext is handed to the writes, range reads, leases, stats and batch sender, so it imports none of them (nor anything else beside redis-store.ts).',
+      severity: 'error',
+      from: { path: '^lib/redis/redis-store-context\\.ts$' },
+      to: {
+        path: '^lib/redis/([^/]+\\.ts|writes/redis-writes\\.ts|reads/redis-range\\.ts)$',
+      },
+    },
+    {
       name: 'cache-works-over-any-store',
       comment:
         'The cache layer builds on the KvStore contract alone: no backend (Redis, memory), no Nest.',

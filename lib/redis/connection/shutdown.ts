@@ -1,5 +1,4 @@
 import { Cluster } from 'ioredis';
-import type { CommandBatcher } from '../command-batcher.js';
 import type { IndexSweeper } from '../index/index-sweeper.js';
 import type { NearCache } from '../near-cache/near-cache.js';
 import type { RedisClient } from './redis-connection.js';
@@ -13,7 +12,7 @@ export interface ShutdownParts {
   /** Multi-command operations still running; closing waits for them. */
   multiStep: Iterable<Promise<unknown>>;
   /** Flushed, so that QUIT follows every get and put it still held. */
-  batcher: Pick<CommandBatcher<unknown>, 'flush'>;
+  batcher: { flush(): void };
   /** Sent QUIT when ready, then disconnected. */
   client: RedisClient;
   /** The store's timeout in milliseconds: the whole shutdown's deadline. */

@@ -218,7 +218,7 @@ export function describeWrite(ticket: ScriptTicket): string {
 
 /**
  * The store's script calls that write, while they are in flight, by key (on a single server or
- * Sentinel; see redis-store.ts).
+ * Sentinel; created by RedisStoreContext).
  *
  * Why: a script call that meets a server which forgot the script (SCRIPT FLUSH, a script cache
  * lost behind a proxy) fails with NOSCRIPT and is sent again, as ioredis does for the scripts it

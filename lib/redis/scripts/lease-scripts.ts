@@ -1,5 +1,5 @@
 /**
- * Lua scripts of the lease primitive (see lease-keys.ts): a lease is only renewed or released by
+ * Lua scripts of the lease primitive (see redis-leases.ts): a lease is only renewed or released by
  * the token that took it, so a holder whose lease expired can never free its successor's lease.
  */
 

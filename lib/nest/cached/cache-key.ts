@@ -19,7 +19,7 @@ export function cachedKeyPrefix(className: string, methodName: string): string {
  * `prefix` and the `[` that opens the encoded arguments, as one flat string: keys built from it
  * are a two-piece string like a hand-written template's. Built from the prefix as it is, a
  * key is a deeper chain of string pieces, which the store's lookup must flatten first; that made
- * a memory-store hit about 8% slower (bench/limits/cached-hit-cost.ts). Built once per method.
+ * a memory-store hit measurably slower (bench/limits/cached-hit-cost.ts). Built once per method.
  */
 export function cachedKeyHead(prefix: string): string {
   // A property name is stored as one flat (internalized) string; reading it back gives that.

@@ -28,9 +28,9 @@ const COMPACT_AFTER = 1024;
  * queued while offline) with ioredis' own "Command timed out" error, as ioredis'
  * `commandTimeout` option does, but with one timer per connection instead of one per command.
  *
- * Why: with a timer per command, a call awaited one at a time took about 5% longer where the
- * loopback round trip is short (~40 µs), and no measurably longer where waking a VM's idle cores
- * dominates it (`bench/ab/redis-sequential-ab.ts`, docs/benchmarks.md).
+ * Why: with a timer per command, a call awaited one at a time took measurably longer where the
+ * loopback round trip is short, and no longer where waking a VM's idle cores dominates it
+ * (`bench/ab/redis-sequential-ab.ts`, figures in bench/notes/investigations.md).
  *
  * `onExpired` runs after each round of expiries (a server that stopped answering may have been
  * replaced: the caller asks who serves now). `stall`, if given, hears of a command that has waited
@@ -52,6 +52,7 @@ export function enforceCommandDeadlines(
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
   let stallTimer: NodeJS.Timeout | undefined;
+  let stallConfirm: NodeJS.Immediate | undefined;
   let stalled = false;
   /** Set once the connection is closed for good: nothing is tracked any more. */
   let stopped = false;
@@ -84,13 +85,23 @@ export function enforceCommandDeadlines(
   };
 
   /** Sends are in order, so the oldest unanswered command tells whether the connection stalls. */
-  function checkStall(): void {
+  function checkStall(confirmed = false): void {
     stallTimer = undefined;
-    if (stall === undefined) return;
+    if (stall === undefined || stopped) return;
     dropAnswered();
     const waitedMs =
       head === commands.length ? 0 : performance.now() - ((deadlines[head] as number) - timeoutMs);
     if (waitedMs >= stall.afterMs) {
+      // After the event loop was blocked, the reply may already sit in the socket: timers run
+      // before I/O is read, so look again once it has been (setImmediate runs after the poll).
+      if (!confirmed) {
+        stallConfirm = setImmediate(() => {
+          stallConfirm = undefined;
+          checkStall(true);
+        });
+        stallConfirm.unref();
+        return;
+      }
       stalled = true;
       stall.stalled();
       armStallCheck(stall.afterMs);
@@ -137,7 +148,9 @@ export function enforceCommandDeadlines(
     commands.push(command);
     deadlines.push(performance.now() + timeoutMs);
     if (timer === undefined) arm(timeoutMs);
-    if (stall !== undefined && stallTimer === undefined) armStallCheck(stall.afterMs);
+    if (stall !== undefined && stallTimer === undefined && stallConfirm === undefined) {
+      armStallCheck(stall.afterMs);
+    }
     return send.call(this, command, stream);
   };
   // A connection closed for good (a closed store, a near cache's subscriber) keeps no timer:
@@ -146,8 +159,10 @@ export function enforceCommandDeadlines(
     stopped = true;
     clearTimeout(timer);
     clearTimeout(stallTimer);
+    if (stallConfirm !== undefined) clearImmediate(stallConfirm);
     timer = undefined;
     stallTimer = undefined;
+    stallConfirm = undefined;
     if (stalled) stall?.answering();
     stalled = false;
     commands.length = 0;

@@ -1,6 +1,6 @@
 import type { KeyLayout } from '../index/key-layout.js';
 import type { RedisClient } from './redis-connection.js';
-import { translateRedisError, type ErrorContext } from './redis-errors.js';
+import { SKIPPED_NODE_ERROR, translateRedisError, type ErrorContext } from './redis-errors.js';
 import { foreignTypeError, isWrongTypeReply } from '../reads/foreign-types.js';
 import type { ResolvedRedisConfig } from '../options/resolve-redis-options.js';
 
@@ -34,6 +34,8 @@ export class CommandGuard {
       lastConnectionError: () => this.lastConnectionError,
     };
     const remember = (error: Error): void => {
+      // A node a slot-map refresh skipped on purpose says nothing about reaching Redis.
+      if (error.name === SKIPPED_NODE_ERROR) return;
       this.lastConnectionError = error;
     };
     client.on('error', remember);

@@ -113,12 +113,27 @@ export function notReachedWithinTimeout(
 }
 
 /**
+ * What a Cluster node connection fails a command with when the command must run at most once
+ * (an increment, a putIfAbsent, a lease) and its connection closed before the reply: ioredis
+ * would send "Connection is closed." again to the node that owns the slot then.
+ */
+export const NOT_SENT_AGAIN_MESSAGE =
+  'Connection is closed; not sent again (it must run at most once).';
+
+/** The `name` of the error a slot-map refresh records for a node it skipped as not answering. */
+export const SKIPPED_NODE_ERROR = 'SkippedNodeError';
+
+/**
  * Whether ioredis failed a command because its connection closed: flushed by the reconnection
  * logic (MaxRetriesPerRequestError), or by disconnect() ("Connection is closed.").
  */
 function isConnectionLost(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return error.name === 'MaxRetriesPerRequestError' || error.message === 'Connection is closed.';
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    error.message === 'Connection is closed.' ||
+    error.message === NOT_SENT_AGAIN_MESSAGE
+  );
 }
 
 /** The first line of a message; Redis errors sometimes append script details. */

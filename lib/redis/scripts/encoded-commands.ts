@@ -8,8 +8,8 @@ import { CommandError, quoteKey } from '../../core/errors.js';
  * `command-deadlines.ts`) as for any command.
  * ioredis would build the same bytes, but first copies every argument through `Array.flat()`
  * and, for a command with any Buffer argument (every index key is one), re-encodes each
- * argument into a Buffer of its own: measured, a quarter of the client's time for a batch of puts
- * (CPU profiles, docs/benchmarks.md).
+ * argument into a Buffer of its own, a large share of the client's time for a batch of puts
+ * (CPU profiles in bench/notes/investigations.md).
  *
  * Here too, {@link ScriptedWrites}: which script calls that write may be sent again when Redis
  * answers NOSCRIPT, the one place that rule is applied being {@link EncodedScript.call}.

@@ -75,7 +75,8 @@ return 1
  * refused (TRYAGAIN, ASK) before writing anything (see migration-safe-index.ts). Each member is
  * its data key less the prefix. Entries without a TTL go out as one MSET per run (in order, so the
  * last put of a key wins): every redis.call hands its arguments from Lua back to Redis, and for
- * 500 entries without a TTL this cut the server's instructions per entry by 18% (callgrind).
+ * entries without a TTL this cuts the server's instructions per entry (callgrind figures in
+ * bench/notes/investigations.md).
  * Returns how many entries it stored.
  */
 const PUT_BATCH = `

@@ -35,10 +35,9 @@ const PUT = new EncodedScript(SCRIPTS.kvPut.lua);
  * Stores `value` under `member` of `shard` (TTL in ms, 0: none) and adds it to the shard's index,
  * atomically, with the put script: no other client sees the data key without its index entry or
  * the reverse. For one key the script is at least as fast as a transaction of SET and ZADD: it
- * costs the server twice as much, but through ioredis the transaction's three more replies cost
- * the client as much or more; awaited one at a time, the script came to 0.81x a client's SET and
- * the transaction to 0.71x on one machine, 0.67x and 0.68x on another
- * (bench/limits/redis-put-latency.ts, docs/benchmarks.md).
+ * costs the server more, but through ioredis the transaction's three more replies cost the
+ * client as much or more, awaited one at a time (figures: bench/limits/redis-put-latency.ts,
+ * bench/notes/investigations.md).
  */
 export function sendPut(
   client: RedisClient,

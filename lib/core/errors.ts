@@ -105,7 +105,7 @@ export class CommandError extends KvStoreError {
 }
 
 /**
- * Redis Cluster kept refusing a command for the whole of the store's `timeout` (seconds) because
+ * Redis Cluster kept refusing a command for half of the store's `timeout` (seconds) because
  * the hash slot of its keys was moving between nodes (`TRYAGAIN`, `ASK`, `MOVED`); the command did
  * not run, so nothing was written and it is safe to send again once the move is over.
  */

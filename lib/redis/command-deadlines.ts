@@ -10,6 +10,16 @@ interface DeadlineCommand {
 type SendCommand = (command: DeadlineCommand, stream?: unknown) => unknown;
 type Disconnect = (reconnect?: boolean) => void;
 
+/** What a connection's owner hears while its oldest command waits unanswered, and after. */
+export interface StallNotice {
+  /** How long, in milliseconds, the oldest command may wait before `stalled` runs. */
+  readonly afterMs: number;
+  /** Runs once the oldest command has waited `afterMs`, and again every `afterMs` while it still waits. */
+  readonly stalled: () => void;
+  /** Runs once a connection that was stalled has nothing waiting longer than `afterMs` (or closes). */
+  readonly answering: () => void;
+}
+
 /** Answered commands dropped from the front, past which the lists are compacted. */
 const COMPACT_AFTER = 1024;
 
@@ -23,7 +33,9 @@ const COMPACT_AFTER = 1024;
  * dominates it (`bench/ab/redis-sequential-ab.ts`, docs/benchmarks.md).
  *
  * `onExpired` runs after each round of expiries (a server that stopped answering may have been
- * replaced: the caller asks who serves now).
+ * replaced: the caller asks who serves now). `stall`, if given, hears of a command that has waited
+ * long before its deadline: a paused server is often replaced well within one `timeout`, and
+ * commands already waiting on it should move to the new owner as soon as it is known.
  *
  * All deadlines of a connection are `timeoutMs` after the send, so they come in send order: one
  * timer, armed for the oldest command still waiting, is enough. Answered commands are dropped
@@ -33,11 +45,14 @@ export function enforceCommandDeadlines(
   connection: Redis,
   timeoutMs: number,
   onExpired?: () => void,
+  stall?: StallNotice,
 ): void {
   const commands: Array<DeadlineCommand | undefined> = [];
   const deadlines: number[] = [];
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
+  let stallTimer: NodeJS.Timeout | undefined;
+  let stalled = false;
   /** Set once the connection is closed for good: nothing is tracked any more. */
   let stopped = false;
 
@@ -62,6 +77,32 @@ export function enforceCommandDeadlines(
     timer = setTimeout(expire, Math.max(1, Math.ceil(ms)));
     timer.unref();
   };
+
+  const armStallCheck = (ms: number): void => {
+    stallTimer = setTimeout(checkStall, Math.max(1, Math.ceil(ms)));
+    stallTimer.unref();
+  };
+
+  /** Sends are in order, so the oldest unanswered command tells whether the connection stalls. */
+  function checkStall(): void {
+    stallTimer = undefined;
+    if (stall === undefined) return;
+    dropAnswered();
+    const waitedMs =
+      head === commands.length ? 0 : performance.now() - ((deadlines[head] as number) - timeoutMs);
+    if (waitedMs >= stall.afterMs) {
+      stalled = true;
+      stall.stalled();
+      armStallCheck(stall.afterMs);
+      return;
+    }
+    if (stalled) {
+      stalled = false;
+      stall.answering();
+    }
+    // Nothing waits: the next send arms the check again.
+    if (head < commands.length) armStallCheck(stall.afterMs - waitedMs);
+  }
 
   function expire(): void {
     timer = undefined;
@@ -96,6 +137,7 @@ export function enforceCommandDeadlines(
     commands.push(command);
     deadlines.push(performance.now() + timeoutMs);
     if (timer === undefined) arm(timeoutMs);
+    if (stall !== undefined && stallTimer === undefined) armStallCheck(stall.afterMs);
     return send.call(this, command, stream);
   };
   // A connection closed for good (a closed store, a near cache's subscriber) keeps no timer:
@@ -103,7 +145,11 @@ export function enforceCommandDeadlines(
   const stop = (): void => {
     stopped = true;
     clearTimeout(timer);
+    clearTimeout(stallTimer);
     timer = undefined;
+    stallTimer = undefined;
+    if (stalled) stall?.answering();
+    stalled = false;
     commands.length = 0;
     deadlines.length = 0;
     head = 0;

@@ -130,15 +130,46 @@ const SLOTS_REFRESH_INTERVAL_MS = 1000;
 /**
  * How long one node may take to give the slot map before the next node is asked, in
  * milliseconds (at most the store's timeout): a refresh that picked a paused master would
- * otherwise wait a whole `timeout` before asking a live node.
+ * otherwise wait a whole `timeout` before asking a live node. The reply is a few hundred bytes
+ * from memory, so this is long even for a loaded machine, and short enough that a refresh that
+ * asked the paused master first still finds the new owner within the follow bound
+ * (docs/failover-and-resharding.md).
  */
-const SLOTS_REFRESH_TIMEOUT_MS = 1000;
+const SLOTS_REFRESH_TIMEOUT_MS = 500;
 
 /**
- * Least time between two slot-map refreshes started by command timeouts, in milliseconds: while a
- * master is paused, commands time out continuously, and each refresh opens a connection.
+ * Least time between two slot-map refreshes started by stalled or timed-out commands, in
+ * milliseconds: while a master is paused its commands wait continuously, and each refresh opens a
+ * connection. Also how long a command may wait unanswered before the slot map is asked for: a
+ * command on the loopback takes well under a millisecond, so one that waited this long
+ * suggests its master has stopped answering and may have been replaced.
  */
-const TIMEOUT_REFRESH_MIN_INTERVAL_MS = 250;
+const STALL_REFRESH_INTERVAL_MS = 250;
+
+/** The part of ioredis' Cluster that asks one node for the slot map (not in its typings). */
+interface SlotMapSource {
+  getInfoFromNode?: (node: Redis, callback: (error?: Error | null) => void) => void;
+}
+
+/**
+ * Makes `cluster`'s slot-map refreshes skip a node in `stalledNodes` while another node could
+ * answer: the refresh asks nodes one at a time in random order, each for up to
+ * SLOTS_REFRESH_TIMEOUT_MS, and a paused master never answers. The node is asked as usual once it
+ * answers again, or when every node is stalled. Leaves the client as it is if ioredis no longer
+ * has the method (the hung-master test then shows the slower follow).
+ */
+function skipStalledNodesInRefresh(cluster: Cluster, stalledNodes: ReadonlySet<Redis>): void {
+  const source = cluster as unknown as SlotMapSource;
+  const ask = source.getInfoFromNode;
+  if (typeof ask !== 'function') return;
+  source.getInfoFromNode = function askUnlessStalled(node, callback): void {
+    if (stalledNodes.has(node) && !cluster.nodes('all').every((each) => stalledNodes.has(each))) {
+      callback(new Error('Skipped a node that is not answering'));
+      return;
+    }
+    ask.call(this, node, callback);
+  };
+}
 
 /**
  * Reconnects forever with a short exponential backoff, never waiting longer than the command
@@ -172,19 +203,32 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
       redisOptions: connection,
     };
     const cluster = new Cluster(config.addresses, options) as RedisClient;
-    // A timed-out command may mean its master was replaced: the new slot map moves later commands
-    // to the new owner and drops the connection to the old one, so that it acknowledges nothing
-    // more once it resumes (ioredis refreshes once at a time; further calls join that one).
+    // A stalled or timed-out command may mean its master was replaced: the new slot map moves
+    // later commands to the new owner and drops the connection to the old one, which fails the
+    // commands waiting on it so that ioredis sends them again to the new owner
+    // (retryDelayOnFailover), and the old master acknowledges nothing more once it resumes
+    // (ioredis refreshes once at a time; further calls join that one).
     let refreshedAt = Number.NEGATIVE_INFINITY;
     const refreshSlots = (): void => {
       const now = performance.now();
-      if (now - refreshedAt < TIMEOUT_REFRESH_MIN_INTERVAL_MS) return;
+      if (now - refreshedAt < STALL_REFRESH_INTERVAL_MS) return;
       refreshedAt = now;
       (cluster as Cluster).refreshSlotsCache();
     };
+    // Nodes whose oldest command has waited STALL_REFRESH_INTERVAL_MS: a refresh does not ask
+    // them for the slot map first, or it would wait SLOTS_REFRESH_TIMEOUT_MS on a paused master.
+    const stalledNodes = new Set<Redis>();
+    skipStalledNodesInRefresh(cluster as Cluster, stalledNodes);
     // Emitted as each node's connection is created, before any command is sent to it.
     cluster.on('+node', (node: Redis) =>
-      enforceCommandDeadlines(node, config.timeoutMs, refreshSlots),
+      enforceCommandDeadlines(node, config.timeoutMs, refreshSlots, {
+        afterMs: Math.min(STALL_REFRESH_INTERVAL_MS, config.timeoutMs),
+        stalled: () => {
+          stalledNodes.add(node);
+          refreshSlots();
+        },
+        answering: () => stalledNodes.delete(node),
+      }),
     );
     return cluster;
   }

@@ -5,6 +5,9 @@
 //   { op: 'get' | 'put' | 'delete', k, v, s, e, ok, err? }   s, e: ms before the call / after it settled
 //   (a journal put writes a key of its own, `j:<name>:<n>`, that nothing else writes: the test
 //   checks afterwards that every acknowledged one is still there)
+//   (a batch, putMany or deleteMany, records one line per key with the same s, e, ok and a batch
+//   number b: `batchShare` of writes are batches of two keys; a journal batch writes three keys of
+//   `batchJournalKeys`, all in one shard, so that the test can check it changed all or none)
 //   { op: 'stats', t, active, hits, misses, flushes, entries }  the near cache's figures, every 500 ms
 // Times are performance.timeOrigin + performance.now(): one clock for every process of the machine.
 // stdout: one JSON line when ready ({ event: 'ready', active }) and one when done ({ event: 'done' }).
@@ -45,6 +48,12 @@ const settings = {
   maxOps: 200_000,
   /** Share of writes that are journal puts (keys of their own, never overwritten). */
   journalShare: 0,
+  /** Share of writes made as putMany or deleteMany (one in ten) of two keys. */
+  batchShare: 0,
+  /** Journal keys, all of one shard, for journal batches of three. */
+  batchJournalKeys: [],
+  /** Share of journal puts made as a journal batch while `batchJournalKeys` last. */
+  journalBatchShare: 0,
   /** Pause after each operation, ms (keeps 7 processes from saturating 2 cores). */
   pauseMs: 1,
   historyFile: '',
@@ -84,6 +93,14 @@ const remove = async (key) => {
   await store.delete(key);
   if (control) kept.delete(key);
 };
+const putMany = async (entries) => {
+  await store.putMany(entries);
+  if (control) for (const [key, value] of entries) kept.set(key, value);
+};
+const deleteMany = async (keys) => {
+  await store.deleteMany(keys);
+  if (control) for (const key of keys) kept.delete(key);
+};
 const nearStats = async () =>
   control || settings.mode === 'none' ? undefined : (await store.getStats()).nearCache;
 
@@ -116,6 +133,32 @@ const statsTimer =
 const deadline = Date.now() + settings.maxMs;
 let seq = 0;
 let ops = 0;
+let batches = 0;
+let journalBatchKeys = 0;
+/** Two distinct keys this instance may write (shared ones, or its own). */
+const twoWritable = () => {
+  const writable = [...new Set([...settings.sharedKeys, ...settings.ownKeys])];
+  const first = pick(writable);
+  const second = pick(writable.filter((key) => key !== first));
+  return second === undefined ? [first] : [first, second];
+};
+/** Runs one batch and records a line per key, like single writes. */
+const batch = async (op, entries) => {
+  const b = ++batches;
+  const s = now();
+  let ok = true;
+  let err;
+  try {
+    if (op === 'delete') await deleteMany(entries.map(([k]) => k));
+    else await putMany(entries);
+  } catch (error) {
+    ok = false;
+    err = String(error?.code ?? error?.name ?? error);
+  }
+  const e = now();
+  for (const [k, v] of entries) record({ op, k, v, s, e, ok, b, ...(ok ? {} : { err }) });
+  return ok;
+};
 while (!stopping && ops < settings.maxOps && Date.now() < deadline) {
   ops++;
   const roll = Math.random();
@@ -134,9 +177,36 @@ while (!stopping && ops < settings.maxOps && Date.now() < deadline) {
           : which < 0.6 || settings.ownKeys.length === 0
             ? pick(settings.sharedKeys)
             : pick(settings.ownKeys);
-      if (Math.random() < settings.journalShare) {
+      const journalBatchLeft = journalBatchKeys + 3 <= settings.batchJournalKeys.length;
+      if (
+        Math.random() < settings.journalShare &&
+        journalBatchLeft &&
+        Math.random() < settings.batchShare
+      ) {
+        const names = settings.batchJournalKeys.slice(journalBatchKeys, (journalBatchKeys += 3));
+        const ok = await batch(
+          'put',
+          names.map((k) => [k, `${settings.name}:${++seq}`]),
+        );
+        await sleep(ok ? settings.pauseMs : 20);
+        continue;
+      } else if (Math.random() < settings.journalShare) {
         entry = { op: 'put', k: `j:${settings.name}:${++seq}`, v: `${settings.name}:${seq}`, s };
         await put(entry.k, entry.v);
+      } else if (Math.random() < settings.batchShare) {
+        const keys = twoWritable();
+        const ok =
+          Math.random() < 0.1
+            ? await batch(
+                'delete',
+                keys.map((k) => [k, null]),
+              )
+            : await batch(
+                'put',
+                keys.map((k) => [k, `${settings.name}:${++seq}`]),
+              );
+        await sleep(ok ? settings.pauseMs : 20);
+        continue;
       } else if (roll < 0.76) {
         entry = { op: 'delete', k, v: null, s };
         await remove(k);

@@ -12,7 +12,7 @@ import {
  * Prefixes chosen to trip naive implementations: one is the start of another (`app:` and
  * `app:x:`), glob characters that a SCAN MATCH would interpret (`a*[?]:` matches `azz?:...` as a
  * pattern), and the empty prefix. Keys never make two stores share a Redis key (with `app:` and
- * `app:x:` on one server, key `x:k` of the first would be key `k` of the second: see docs/guarantees.md).
+ * `app:x:` on one server, key `x:k` of the first would be key `k` of the second: see docs/when-things-fail.md).
  */
 const STORES: ReadonlyArray<{ prefix: string; keys: string[] }> = [
   { prefix: 'app:', keys: ['a', 'k1', 'k2', 'x', 'x:', 'y:z', 'zz'] },

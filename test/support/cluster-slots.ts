@@ -12,12 +12,19 @@ export interface Master {
   readonly port: number;
 }
 
-/** Every master of the cluster `port` belongs to. */
+/**
+ * Every master of the cluster `port` belongs to that serves slots. A node of a new cluster that is
+ * still becoming a replica shows as a master without slots for a moment, and `redis-cli --cluster
+ * reshard` refuses it as a target ("not known or not a master").
+ */
 export async function masters(port: number): Promise<Master[]> {
   const lines = (await redisCli(port, 'cluster', 'nodes')).trim().split('\n');
   return lines
     .map((line) => line.split(' '))
-    .filter((fields) => fields[2]?.includes('master') && !fields[2]?.includes('fail'))
+    .filter(
+      (fields) =>
+        fields[2]?.includes('master') && !fields[2]?.includes('fail') && fields[8] !== undefined,
+    )
     .map((fields) => ({
       id: fields[0] as string,
       port: Number(/:(\d+)@/.exec(fields[1] as string)?.[1]),
@@ -194,5 +201,17 @@ export async function reshard(
       '--cluster-yes',
     ],
     { timeout: 120_000 },
+  ).catch(
+    (error: Error & { stdout?: string; stderr?: string; code?: unknown; signal?: unknown }) => {
+      // The command line alone does not say why: redis-cli prints its reason among the slot lines.
+      const reason = `${error.stdout ?? ''}\n${error.stderr ?? ''}`
+        .split('\n')
+        .filter((line) => /ERR|error/i.test(line))
+        .slice(0, 5)
+        .join('\n');
+      throw new Error(
+        `${error.message}\n${reason}\nexit ${String(error.code)} ${String(error.signal)}; stdout ends: ${(error.stdout ?? '').slice(-300)}; stderr ends: ${(error.stderr ?? '').slice(-300)}`,
+      );
+    },
   );
 }

@@ -33,9 +33,25 @@ export interface StatsSample {
   flushes: number;
 }
 
+/** One putMany or deleteMany call, as an instance recorded it (its keys are also in `ops`). */
+export interface BatchCall {
+  /** The instance that made it. */
+  by: string;
+  /** Whether it wrote or deleted its keys. */
+  kind: 'put' | 'delete';
+  /** The keys it was sent for. */
+  keys: string[];
+  /** Whether it was acknowledged. */
+  ok: boolean;
+  /** The error's code when it failed. */
+  err?: string;
+}
+
 /** What one instance recorded. */
 export interface WorkerHistory {
   ops: HistoryOp[];
+  /** Its putMany and deleteMany calls. */
+  batches: BatchCall[];
   stats: StatsSample[];
   /** Operations that failed. */
   errors: number;
@@ -89,7 +105,8 @@ export function startCoherenceWorker(
 /** Reads the history `worker` recorded, its reads and writes attributed to its name. */
 export async function readCoherenceHistory(worker: CoherenceWorker): Promise<WorkerHistory> {
   const text = await readFile(worker.historyFile, 'utf8');
-  const history: WorkerHistory = { ops: [], stats: [], errors: 0, errorCodes: {} };
+  const history: WorkerHistory = { ops: [], batches: [], stats: [], errors: 0, errorCodes: {} };
+  const batches = new Map<number, BatchCall>();
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const entry = JSON.parse(line) as {
@@ -100,27 +117,50 @@ export async function readCoherenceHistory(worker: CoherenceWorker): Promise<Wor
       e: number;
       ok: boolean;
       err?: string;
+      /** The batch number, for the keys of one putMany or deleteMany. */
+      b?: number;
     } & StatsSample;
     if (entry.op === 'stats') {
       history.stats.push(entry);
       continue;
+    }
+    if (entry.b !== undefined) {
+      const call = batches.get(entry.b);
+      if (call !== undefined) {
+        call.keys.push(entry.k);
+        history.ops.push(opOf(entry, worker.name));
+        continue;
+      }
+      const kind = entry.op === 'delete' ? 'delete' : 'put';
+      const started: BatchCall = { by: worker.name, kind, keys: [entry.k], ok: entry.ok };
+      if (entry.err !== undefined) started.err = entry.err;
+      batches.set(entry.b, started);
+      history.batches.push(started);
     }
     if (!entry.ok) {
       history.errors++;
       const code = entry.err ?? 'unknown';
       history.errorCodes[code] = (history.errorCodes[code] ?? 0) + 1;
     }
-    history.ops.push({
-      kind: entry.op === 'get' ? 'read' : 'write',
-      key: entry.k,
-      value: entry.v ?? null,
-      start: entry.s,
-      end: entry.e,
-      ok: entry.ok,
-      by: worker.name,
-    });
+    history.ops.push(opOf(entry, worker.name));
   }
   return history;
+}
+
+/** A recorded line as the checker reads it. */
+function opOf(
+  entry: { op: string; k: string; v: string | null; s: number; e: number; ok: boolean },
+  by: string,
+): HistoryOp {
+  return {
+    kind: entry.op === 'get' ? 'read' : 'write',
+    key: entry.k,
+    value: entry.v ?? null,
+    start: entry.s,
+    end: entry.e,
+    ok: entry.ok,
+    by,
+  };
 }
 
 /** Writes of null to every key before the run: the state of keys under a new prefix. */

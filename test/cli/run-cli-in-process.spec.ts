@@ -3,7 +3,8 @@ import { RedisStore } from '../../lib/index.js';
 import type { CliIo } from '../../lib/cli/cli-io.js';
 import { EXIT_CODES } from '../../lib/cli/exit-codes.js';
 import { runCli } from '../../lib/cli/run-cli.js';
-import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
+import { LOOPBACK, uniquePrefix } from '../support/redis-harness.js';
+import { sharedStandalone, type SharedServer } from '../support/shared-redis/shared-servers.js';
 
 /** Standard streams captured in memory; `tty` makes stderr claim to be a terminal. */
 function fakeIo(
@@ -19,12 +20,12 @@ function fakeIo(
   return { stdout, stderr, stdin: Readable.from([]), env, out: () => out, err: () => err };
 }
 
-let server: RedisProcess;
+let server: SharedServer;
 let store: RedisStore;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  server = await startRedis();
+  server = sharedStandalone();
   const prefix = uniquePrefix('cli-progress');
   env = { KV_REDIS_URL: `redis://${LOOPBACK}:${server.port}`, KV_KEY_PREFIX: prefix };
   store = new RedisStore({ url: env.KV_REDIS_URL, keyPrefix: prefix, timeout: 5 });
@@ -33,7 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await store?.clear();
   await store?.close();
-  await server?.stop();
 });
 
 describe('kv-store progress and interruption', () => {

@@ -7,7 +7,8 @@ import {
   KvStoreModule,
   type KvStoreModuleOptions,
 } from '../../lib/index.js';
-import { LOOPBACK, type RedisProcess, startRedis, uniquePrefix } from '../support/redis-harness.js';
+import { LOOPBACK, uniquePrefix } from '../support/redis-harness.js';
+import { sharedStandalone, type SharedServer } from '../support/shared-redis/shared-servers.js';
 
 /** A promise with its resolve function, to release a step of the test when it chooses. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -85,14 +86,10 @@ async function withLateCaller(
 }
 
 describe('@Cached callers of one key share one run, even when a read answers late', () => {
-  let redis: RedisProcess;
+  let redis: SharedServer;
 
   beforeAll(async () => {
-    redis = await startRedis();
-  });
-
-  afterAll(async () => {
-    await redis.stop();
+    redis = sharedStandalone();
   });
 
   const stores: Array<[string, () => KvStoreModuleOptions]> = [

@@ -1,13 +1,7 @@
 import { Redis } from 'ioredis';
 import { RedisStore, type RedisStoreOptions } from '../../lib/index.js';
-import {
-  startCluster,
-  LOOPBACK,
-  startRedis,
-  uniquePrefix,
-  type ClusterSetup,
-  type RedisProcess,
-} from '../support/redis-harness.js';
+import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
+import { sharedCluster, type SharedCluster } from '../support/shared-redis/shared-servers.js';
 
 let server: RedisProcess;
 let admin: Redis;
@@ -157,12 +151,9 @@ describe('concurrent calls issued in the same tick', () => {
 });
 
 describe('on a cluster', () => {
-  let cluster: ClusterSetup;
-  beforeAll(async () => {
-    cluster = await startCluster();
-  }, 60_000);
-  afterAll(async () => {
-    await cluster?.stop();
+  let cluster: SharedCluster;
+  beforeAll(() => {
+    cluster = sharedCluster();
   });
 
   it('folds concurrent calls per shard and every value reads back', async () => {

@@ -1,23 +1,17 @@
 import { InvalidArgumentError, RedisStore, createStore, supportsLeases } from '../../lib/index.js';
 import { sleep } from '../support/sleep.js';
-import {
-  LOOPBACK,
-  redisCli,
-  startRedis,
-  uniquePrefix,
-  type RedisProcess,
-} from '../support/redis-harness.js';
+import { LOOPBACK, redisCli, uniquePrefix } from '../support/redis-harness.js';
+import { sharedStandalone, type SharedServer } from '../support/shared-redis/shared-servers.js';
 
-let redis: RedisProcess;
+let redis: SharedServer;
 const opened: RedisStore[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
+  redis = sharedStandalone();
 }, 30_000);
 
 afterAll(async () => {
   await Promise.all(opened.map((store) => store.close()));
-  await redis?.stop();
 });
 
 function open(keyPrefix = uniquePrefix('lease')): RedisStore {

@@ -1,14 +1,13 @@
 import { Cluster, Redis } from 'ioredis';
 import { RedisStore } from '../../lib/index.js';
 import { KeyLayout, type Shard } from '../../lib/redis/index/key-layout.js';
+import { LOOPBACK, uniquePrefix } from '../support/redis-harness.js';
 import {
-  LOOPBACK,
-  startCluster,
-  startRedis,
-  uniquePrefix,
-  type ClusterSetup,
-  type RedisProcess,
-} from '../support/redis-harness.js';
+  sharedCluster,
+  sharedStandalone,
+  type SharedCluster,
+  type SharedServer,
+} from '../support/shared-redis/shared-servers.js';
 
 const ROUNDS = 30;
 /**
@@ -94,12 +93,9 @@ async function observeWhilePutting(
 }
 
 describe('a put changes the data key and the range index together', () => {
-  let server: RedisProcess;
-  beforeAll(async () => {
-    server = await startRedis();
-  });
-  afterAll(async () => {
-    await server?.stop();
+  let server: SharedServer;
+  beforeAll(() => {
+    server = sharedStandalone();
   });
 
   it('a reader on another connection never sees a key without its index entry, or the reverse (standalone)', async () => {
@@ -123,12 +119,9 @@ describe('a put changes the data key and the range index together', () => {
   }, 60_000);
 
   describe('on a cluster', () => {
-    let cluster: ClusterSetup;
-    beforeAll(async () => {
-      cluster = await startCluster();
-    }, 90_000);
-    afterAll(async () => {
-      await cluster?.stop();
+    let cluster: SharedCluster;
+    beforeAll(() => {
+      cluster = sharedCluster();
     });
 
     it('a reader never sees a key without its index entry, or the reverse, on any shard', async () => {

@@ -4,25 +4,25 @@ import { runDifferential } from '../conformance/differential.js';
 import { runKvStoreConformance } from '../conformance/kv-store.conformance.js';
 import {
   LOOPBACK,
+  redisCli,
   startRedis,
   uniquePrefix,
   waitUntil,
-  type RedisProcess,
 } from '../support/redis-harness.js';
+import { sharedStandalone, type SharedServer } from '../support/shared-redis/shared-servers.js';
 import { standaloneStore } from '../support/redis-stores.js';
 
-let server: RedisProcess;
+let server: SharedServer;
 let raw: Redis;
 
 beforeAll(async () => {
-  server = await startRedis();
+  server = sharedStandalone();
   raw = new Redis({ host: LOOPBACK, port: server.port, lazyConnect: true });
   await raw.connect();
 });
 
 afterAll(async () => {
   await raw?.quit();
-  await server?.stop();
 });
 
 function open(options: RedisStoreOptions = {}): RedisStore {
@@ -102,7 +102,8 @@ describe('Redis standalone: layout and Redis specifics', () => {
   it('clear removes only this store’s keys, and stores with other prefixes are untouched', async () => {
     const a = track(open());
     const b = track(open());
-    await raw.set('kvtest:foreign-key', 'keep');
+    const foreignKey = `${uniquePrefix('foreign')}key`;
+    await raw.set(foreignKey, 'keep');
     await a.putMany([
       ['x', 1],
       ['y', 2],
@@ -110,8 +111,8 @@ describe('Redis standalone: layout and Redis specifics', () => {
     await b.put('x', 'b');
     expect(await a.clear()).toBe(2);
     expect(await b.get('x')).toBe('b');
-    expect(await raw.get('kvtest:foreign-key')).toBe('keep');
-    await raw.del('kvtest:foreign-key');
+    expect(await raw.get(foreignKey)).toBe('keep');
+    await raw.del(foreignKey);
   });
 
   it('getStats reports the server and this store’s keys only', async () => {
@@ -167,12 +168,19 @@ describe('Redis standalone: layout and Redis specifics', () => {
   });
 
   it('multiplexes every command over one connection, within maxConnections', async () => {
-    const store = track(open({ maxConnections: 1 }));
-    await Promise.all(Array.from({ length: 2000 }, (_, i) => store.put(`k:${i % 50}`, i)));
-    await Promise.all(Array.from({ length: 2000 }, (_, i) => store.get(`k:${i % 50}`)));
-    const list = String(await raw.call('CLIENT', 'LIST'));
-    const ours = list.split('\n').filter((line) => line.includes('name=nestjs-kv-store'));
-    expect(ours).toHaveLength(1);
+    // Every store names its connections alike: on a server of its own, CLIENT LIST shows only this one.
+    const own = await startRedis();
+    const store = standaloneStore(own, 'standalone', { maxConnections: 1 });
+    try {
+      await Promise.all(Array.from({ length: 2000 }, (_, i) => store.put(`k:${i % 50}`, i)));
+      await Promise.all(Array.from({ length: 2000 }, (_, i) => store.get(`k:${i % 50}`)));
+      const list = await redisCli(own.port, 'client', 'list');
+      const ours = list.split('\n').filter((line) => line.includes('name=nestjs-kv-store'));
+      expect(ours).toHaveLength(1);
+    } finally {
+      await store.close();
+      await own.stop();
+    }
   });
 
   it('the background sweep shrinks the index after 100k keys with a 1 s TTL expire, with no reads', async () => {

@@ -2,25 +2,25 @@ import { Redis } from 'ioredis';
 import { serialize as v8Serialize } from 'node:v8';
 import { DeserializationError, RedisStore, type SerializerName } from '../../lib/index.js';
 import { watchUnhandledRejections } from '../support/redis-faults.js';
-import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
+import { LOOPBACK, uniquePrefix } from '../support/redis-harness.js';
+import { sharedStandalone, type SharedServer } from '../support/shared-redis/shared-servers.js';
 
 /** The standalone index of a prefix (lib/redis/index/key-layout.ts): prefix, byte 0xFF, "kv-index". */
 function indexKeyOf(prefix: string): Buffer {
   return Buffer.concat([Buffer.from(prefix), Buffer.from([0xff]), Buffer.from('kv-index')]);
 }
 
-let server: RedisProcess;
+let server: SharedServer;
 let admin: Redis;
 
 beforeAll(async () => {
-  server = await startRedis();
+  server = sharedStandalone();
   admin = new Redis({ host: LOOPBACK, port: server.port, lazyConnect: true });
   await admin.connect();
 });
 
 afterAll(async () => {
   await admin?.quit();
-  await server?.stop();
 });
 
 /** A store with two good keys, and `bytes` written by another client under `bad` and indexed. */

@@ -110,8 +110,18 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 });
 process.stdin.on('end', () => (stopping = true));
 
-await store.connect();
+// On a loaded machine the first connection can take longer than the store's timeout (1 s): keep
+// waiting for it, within the 10 s the worker also gives its near cache.
 const readyBy = Date.now() + 10_000;
+for (;;) {
+  try {
+    await store.connect();
+    break;
+  } catch (error) {
+    if (Date.now() >= readyBy) throw error;
+    await sleep(100);
+  }
+}
 let active = control || settings.mode === 'none';
 while (!active && Date.now() < readyBy) {
   active = (await nearStats().catch(() => undefined))?.active === true;

@@ -1,12 +1,11 @@
 import { KvStore, MemoryStore, RedisStore, type RedisStoreOptions } from '../../lib/index.js';
+import { LOOPBACK, uniquePrefix } from '../support/redis-harness.js';
 import {
-  LOOPBACK,
-  startCluster,
-  startRedis,
-  uniquePrefix,
-  type ClusterSetup,
-  type RedisProcess,
-} from '../support/redis-harness.js';
+  sharedCluster,
+  sharedStandalone,
+  type SharedCluster,
+  type SharedServer,
+} from '../support/shared-redis/shared-servers.js';
 
 // @Cached coalescing 100 concurrent cold calls on a Redis-backed module is covered in
 // test/nest/kv-store.redis.spec.ts, and on memory in test/nest/cached.spec.ts.
@@ -67,17 +66,12 @@ function concurrencyTests(label: string, openStores: () => KvStore[]): void {
 concurrencyTests('memory store (one store, every call concurrent)', () => [new MemoryStore()]);
 
 describe('Redis', () => {
-  let server: RedisProcess;
-  let cluster: ClusterSetup;
+  let server: SharedServer;
+  let cluster: SharedCluster;
 
-  beforeAll(async () => {
-    server = await startRedis();
-    cluster = await startCluster();
-  }, 90_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    await cluster?.stop();
+  beforeAll(() => {
+    server = sharedStandalone();
+    cluster = sharedCluster();
   });
 
   /** Four stores on one prefix, each with its own connection. */

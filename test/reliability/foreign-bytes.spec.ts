@@ -1,18 +1,19 @@
 import { Redis } from 'ioredis';
 import { DeserializationError, RedisStore, type SerializerName } from '../../lib/index.js';
-import { LOOPBACK, startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
+import { LOOPBACK, uniquePrefix } from '../support/redis-harness.js';
+import { sharedStandalone, type SharedServer } from '../support/shared-redis/shared-servers.js';
 
 /** The standalone index of a prefix (lib/redis/index/key-layout.ts): prefix, byte 0xFF, "kv-index". */
 function indexKeyOf(prefix: string): Buffer {
   return Buffer.concat([Buffer.from(prefix), Buffer.from([0xff]), Buffer.from('kv-index')]);
 }
 
-let server: RedisProcess;
+let server: SharedServer;
 let admin: Redis;
 const stores: RedisStore[] = [];
 
 beforeAll(async () => {
-  server = await startRedis();
+  server = sharedStandalone();
   admin = new Redis({ host: LOOPBACK, port: server.port, lazyConnect: true });
   await admin.connect();
 });
@@ -23,7 +24,6 @@ afterEach(async () => {
 
 afterAll(async () => {
   await admin?.quit();
-  await server?.stop();
 });
 
 /** A store with one good key, and `bytes` written under `key` (and indexed) by another client. */

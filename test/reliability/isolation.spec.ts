@@ -1,12 +1,12 @@
 import { Cluster, Redis } from 'ioredis';
 import { RedisStore, type RedisStoreOptions } from '../../lib/index.js';
+import { LOOPBACK } from '../support/redis-harness.js';
 import {
-  LOOPBACK,
-  startCluster,
-  startRedis,
-  type ClusterSetup,
-  type RedisProcess,
-} from '../support/redis-harness.js';
+  sharedCluster,
+  sharedStandalone,
+  type SharedCluster,
+  type SharedServer,
+} from '../support/shared-redis/shared-servers.js';
 
 /**
  * Prefixes chosen to trip naive implementations: one is the start of another (`app:` and
@@ -96,17 +96,13 @@ function isolationTests(
 }
 
 describe('isolation of stores with different prefixes on one Redis', () => {
-  let server: RedisProcess;
-  let cluster: ClusterSetup;
+  // The shared servers hold other specs' keys too, which no store here may see or remove.
+  let server: SharedServer;
+  let cluster: SharedCluster;
 
-  beforeAll(async () => {
-    server = await startRedis();
-    cluster = await startCluster();
-  }, 90_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    await cluster?.stop();
+  beforeAll(() => {
+    server = sharedStandalone();
+    cluster = sharedCluster();
   });
 
   isolationTests(

@@ -17,7 +17,7 @@ import { sleep } from './sleep.js';
 
 /**
  * Waits until the primary at `port` has a replica that finished its initial sync (state=online):
- * Redis 7 delays a diskless full sync by 5 s, and until it is done WAIT counts no replica.
+ * until it is done WAIT counts no replica.
  */
 export async function waitForOnlineReplica(port: number): Promise<void> {
   await waitUntil(

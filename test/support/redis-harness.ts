@@ -100,6 +100,10 @@ export async function startRedis(options: StartOptions = {}): Promise<RedisProce
 }
 
 async function startOnce(options: StartOptions, port: number): Promise<RedisProcess> {
+  // jest.config.js sets this global in the unit project, which must stay free of servers.
+  if ((globalThis as { kvTestGroup?: string }).kvTestGroup === 'unit') {
+    throw new Error('A unit spec started a server: list it in the REDIS group of jest.config.js');
+  }
   installExitHook();
   const dir = await mkdtemp(join(tmpdir(), 'kv-redis-'));
   const args: string[] = [];
@@ -111,7 +115,11 @@ async function startOnce(options: StartOptions, port: number): Promise<RedisProc
   }
   if (!options.customPort) args.push('--port', String(port));
   args.push('--bind', LOOPBACK, '--dir', dir, '--logfile', '');
-  if (options.mode !== '--sentinel') args.push('--save', '', '--appendonly', 'no');
+  if (options.mode !== '--sentinel') {
+    // A primary waits 5 s by default before a diskless full sync, for more replicas to join:
+    // every replica, cluster and failover set-up of the tests would pay it.
+    args.push('--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0');
+  }
   args.push(...(options.args ?? []).map((a) => a.replaceAll('${PORT}', String(port))));
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
@@ -286,23 +294,26 @@ export interface ClusterSetup {
 export async function startCluster(): Promise<ClusterSetup> {
   const nodes: RedisProcess[] = [];
   try {
-    for (let i = 0; i < 6; i++) {
-      const busPort = await freePort();
-      nodes.push(
-        await startRedis({
+    // In parallel: six start-ups one after another are most of a cluster's set-up time.
+    const started = await Promise.allSettled(
+      Array.from({ length: 6 }, async () =>
+        startRedis({
           args: [
             '--cluster-enabled',
             'yes',
             '--cluster-config-file',
             'nodes.conf',
             '--cluster-port',
-            String(busPort),
+            String(await freePort()),
             '--cluster-node-timeout',
             '5000',
           ],
         }),
-      );
-    }
+      ),
+    );
+    for (const result of started) if (result.status === 'fulfilled') nodes.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     await run(
       REDIS_CLI,
       [

@@ -1,11 +1,5 @@
 import { RedisStore, type RedisStoreOptions } from '../../lib/index.js';
-import {
-  LOOPBACK,
-  uniquePrefix,
-  type ClusterSetup,
-  type RedisProcess,
-  type SentinelSetup,
-} from './redis-harness.js';
+import { LOOPBACK, uniquePrefix, type RedisProcess, type SentinelSetup } from './redis-harness.js';
 
 /**
  * One store factory per topology for the Redis specs: each store gets its own key prefix (from
@@ -15,7 +9,7 @@ const TEST_TIMEOUT_SECONDS = 5;
 
 /** A store on a standalone server of the harness (also TLS and ACL, through `options`). */
 export function standaloneStore(
-  server: RedisProcess,
+  server: Pick<RedisProcess, 'port'>,
   label: string,
   options: RedisStoreOptions = {},
 ): RedisStore {
@@ -30,7 +24,7 @@ export function standaloneStore(
 
 /** A store on the harness's cluster, seeded with two of its nodes (it discovers the rest). */
 export function clusterStore(
-  cluster: ClusterSetup,
+  cluster: { readonly nodes: readonly Pick<RedisProcess, 'port'>[] },
   label: string,
   options: RedisStoreOptions = {},
 ): RedisStore {

@@ -4,7 +4,8 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Cached, KvCacheService, KvStoreModule, type StoreOptions } from '../../lib/index.js';
 import { pointsOf, pointWith, startTestSdk, type TestSdk } from '../support/otel-harness.js';
-import { startRedis, uniquePrefix, type RedisProcess } from '../support/redis-harness.js';
+import { uniquePrefix } from '../support/redis-harness.js';
+import { sharedStandalone, type SharedServer } from '../support/shared-redis/shared-servers.js';
 import { sleep } from '../support/sleep.js';
 
 /** A lookup that is slow enough for concurrent callers to overlap. */
@@ -205,14 +206,10 @@ function runCachedTelemetryCases(label: string, options: () => StoreOptions): vo
 runCachedTelemetryCases('memory', () => ({ type: 'memory' }));
 
 describe('on Redis', () => {
-  let redis: RedisProcess;
+  let redis: SharedServer;
 
   beforeAll(async () => {
-    redis = await startRedis();
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
+    redis = sharedStandalone();
   });
 
   runCachedTelemetryCases('redis', () => ({

@@ -1,22 +1,16 @@
 import { RedisStore } from '../../../lib/index.js';
 import { runKvStoreConformance } from '../../conformance/kv-store.conformance.js';
-import {
-  LOOPBACK,
-  startRedis,
-  uniquePrefix,
-  type RedisProcess,
-} from '../../support/redis-harness.js';
+import { LOOPBACK, uniquePrefix } from '../../support/redis-harness.js';
+import { sharedStandalone, type SharedServer } from '../../support/shared-redis/shared-servers.js';
 import { waitUntilTracking } from './support/near-cache-helpers.js';
 
-let server: RedisProcess;
+let server: SharedServer;
 
 beforeAll(async () => {
-  server = await startRedis();
+  server = sharedStandalone();
 });
 
-afterAll(async () => {
-  await server?.stop();
-});
+afterAll(async () => {});
 
 // The whole contract holds with the near cache on: values served from it behave exactly like
 // values read from Redis (copies, TTLs, deletes, counters, batch operations).

@@ -221,7 +221,6 @@ describe('coherence checker', () => {
 
   it('uses the staleness bound that docs/near-cache.md states', async () => {
     const page = await readFile(join(REPO, 'docs', 'near-cache.md'), 'utf8');
-    expect(page).toContain(`allow ${STALENESS_WINDOW_MS} ms`);
-    expect(page).toContain('`STALENESS_WINDOW_MS`');
+    expect(page).toContain(`tests allow ${STALENESS_WINDOW_MS} ms`);
   });
 });

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { RedisStore, TimeoutError, type RedisStoreOptions } from '../../lib/index.js';
 import { KeyLayout } from '../../lib/redis/index/key-layout.js';
-import { roleOf } from '../support/redis-faults.js';
+import { roleOf, timeUntilWorks } from '../support/redis-faults.js';
 import {
   LOOPBACK,
   redisCli,
@@ -225,7 +225,13 @@ describe('durability on a cluster: each write is confirmed by the replica of its
     const keys = Array.from({ length: 64 }, (_, i) => `k${i}`);
     let stopped: RedisProcess | undefined;
     try {
-      await store.putMany(keys.map((key) => [key, 'before']));
+      // A replica that has just finished its first sync may still be loading it on a loaded
+      // machine: what is tested starts once a durable write is confirmed on every shard.
+      await timeUntilWorks(
+        () => store.putMany(keys.map((key) => [key, 'before'])),
+        20_000,
+        'a durable putMany confirmed on every shard',
+      );
       // Confirmed on every shard: the replicas hold every key the masters hold, at once.
       const sizes = { master: 0, replica: 0 };
       for (const node of cluster.nodes) {

@@ -153,6 +153,9 @@ export function createRedisClient(config: ResolvedRedisConfig): RedisClient {
       // once: slot-moves.ts sends the command again at its own pace, within the store's timeout,
       // while ioredis' own retries, 100 ms apart, ran into the command deadline.
       retryDelayOnTryAgain: 0,
+      // Commands failed by a closed node connection (a replaced master dropped from the slot map)
+      // go to the new owner after the refresh this starts, without the default 100 ms pause.
+      retryDelayOnFailover: 10,
       redisOptions: connection,
     };
     const cluster = new Cluster(config.addresses, options) as RedisClient;

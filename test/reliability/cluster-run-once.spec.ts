@@ -106,6 +106,24 @@ describe('Redis Cluster: a connection lost after a command ran, before its reply
     }
   });
 
+  it('rejects taking a lease with ConnectionError instead of answering "held by another" for the lease it took', async () => {
+    const store = clusterStore('run-once-lease');
+    try {
+      await store.put('warm-up', 1);
+      const fault = proxy.inject({
+        command: 'SET',
+        action: 'reset-after',
+      });
+      const outcome = await settle(store.tryLease('job', 'token-a', 5000));
+      await fault.fired;
+      expect(outcome).toMatchObject({ error: ConnectionError.name });
+      // The lease was taken once, by this token: renewing it with the token succeeds.
+      expect(await store.renewLease('job', 'token-a', 5000)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('sends a put again, which gives the same result twice', async () => {
     const store = clusterStore('run-once-put');
     try {

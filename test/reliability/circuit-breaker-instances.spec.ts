@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { STALENESS_WINDOW_MS } from '../redis/near-cache/support/near-cache-helpers.js';
 import { checkCoherence, describeViolation, type HistoryOp } from '../support/coherence-checker.js';
 import {
+  historyNow,
   initiallyAbsent,
   readCoherenceHistory,
   startCoherenceWorker,
@@ -25,7 +26,7 @@ const TIMEOUT_S = 1;
 const BREAKER = { failures: 3, duration: 1 };
 const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'];
 const CONTROL = 'control-never-invalidated';
-const now = (): number => performance.timeOrigin + performance.now();
+const now = historyNow;
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 let server: RedisProcess | undefined;

@@ -9,14 +9,14 @@
 //   number b: `batchShare` of writes are batches of two keys; a journal batch writes three keys of
 //   `batchJournalKeys`, all in one shard, so that the test can check it changed all or none)
 //   { op: 'stats', t, active, hits, misses, flushes, entries }  the near cache's figures, every 500 ms
-// Times are performance.timeOrigin + performance.now(): one clock for every process of the machine.
+// Times are the machine's monotonic clock in ms, which every process reads alike (historyNow in
+// test/support/coherence-workers.ts says why not performance.timeOrigin).
 // stdout: one JSON line when ready ({ event: 'ready', active }) and one when done ({ event: 'done' }).
 //
 // mode 'default' or 'broadcast': a store with the near cache in that mode (plus `nearCache`
 // extras such as maxAge), or 'none': no near cache. mode 'never-invalidated': the control, a store without the near cache
 // behind a Map that keeps every value read or written and never drops one; the check must flag it.
 import { createWriteStream } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { clearInterval, setInterval } from 'node:timers';
 import { createStore } from '../../dist/index.js';
@@ -60,7 +60,7 @@ const settings = {
   ...JSON.parse(process.argv[2] ?? '{}'),
 };
 
-const now = () => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000;
+const now = () => Number(process.hrtime.bigint() / 1000n) / 1000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
 const history = createWriteStream(settings.historyFile);

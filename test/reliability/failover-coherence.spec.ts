@@ -15,6 +15,7 @@ import {
   type PhaseMark,
 } from '../support/coherence-checker.js';
 import {
+  historyNow,
   initiallyAbsent,
   readCoherenceHistory,
   startCoherenceWorker,
@@ -84,7 +85,7 @@ const TIMEOUT_SECONDS = 1;
  */
 const CLUSTER_PAUSED_TIMEOUT_SECONDS = 5;
 
-const now = (): number => performance.timeOrigin + performance.now();
+const now = historyNow;
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What one scenario measured, for the assertions and the console. */

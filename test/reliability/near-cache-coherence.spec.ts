@@ -13,6 +13,7 @@ import {
   type PhaseMark,
 } from '../support/coherence-checker.js';
 import {
+  historyNow,
   initiallyAbsent,
   readCoherenceHistory,
   startCoherenceWorker,
@@ -152,7 +153,7 @@ function formatSummary(summary: Summary): string {
   return lines.join('\n');
 }
 
-const now = (): number => performance.timeOrigin + performance.now();
+const now = historyNow;
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function startWorker(

@@ -20,7 +20,7 @@
  *   value may be read from then on and is never superseded, and it supersedes nothing.
  *
  * Times are milliseconds on one clock shared by every process of the history (on one machine:
- * `performance.timeOrigin + performance.now()`).
+ * `historyNow` of coherence-workers.ts).
  */
 
 /** A value as read or written: a string, or null for an absent key (deleted, flushed, never set). */

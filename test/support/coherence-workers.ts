@@ -13,6 +13,16 @@ import type { HistoryOp } from './coherence-checker.js';
 
 const WORKER = join(REPO, 'test', 'reliability', 'coherence-worker.script.mjs');
 
+/**
+ * The clock of every history, in milliseconds: the machine's monotonic clock, read alike by every
+ * process. `performance.timeOrigin + performance.now()` is not one clock: each process pairs the
+ * wall clock with the monotonic one once, at start-up, so a wall-clock step (or a preemption)
+ * between two start-ups offsets one process against the others. A CI run saw that: 46 reads by
+ * two workers returned values a third worker began writing only after those reads had ended.
+ * The worker script keeps a copy of this line.
+ */
+export const historyNow = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
+
 /** One running instance. */
 export interface CoherenceWorker {
   readonly name: string;

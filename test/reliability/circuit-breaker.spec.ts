@@ -100,7 +100,7 @@ async function untilHalfOpen(store: RedisStore): Promise<void> {
 describe('Redis circuit breaker', () => {
   it('fails every call at once while Redis is paused, writes nothing, and closes once Redis answers again', async () => {
     const store = storeOf('breaker-paused', {
-      circuitBreaker: { failures: 3, duration: 3 },
+      circuitBreaker: { failures: 3, duration: 2 },
     });
     await store.connect();
     await store.put('kept', 'before');
@@ -134,7 +134,7 @@ describe('Redis circuit breaker', () => {
     expect(refusal).toBeInstanceOf(CircuitOpenError);
     const { retryInMs, message } = refusal as CircuitOpenError;
     expect(retryInMs).toBeGreaterThan(0);
-    expect(retryInMs).toBeLessThanOrEqual(3000);
+    expect(retryInMs).toBeLessThanOrEqual(2000);
     expect(message).toMatch(/circuit breaker of Redis at 127\.0\.0\.1:\d+ is open/);
     // Bad input still gets its own error, and getStats() is refused like any call to Redis.
     expect((await settle(() => store.get(''))).outcome).toBe('INVALID_ARGUMENT');
@@ -151,8 +151,8 @@ describe('Redis circuit breaker', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const closedAfterMs = performance.now() - openedAt;
-    // Its duration (3 s), then one probe that Redis answers at once; 1 s of margin for a loaded machine.
-    expect(closedAfterMs).toBeLessThanOrEqual(3000 + TIMEOUT_S * 1000 + 1000);
+    // Its duration (2 s), then one probe that Redis answers at once; 1 s of margin for a loaded machine.
+    expect(closedAfterMs).toBeLessThanOrEqual(2000 + TIMEOUT_S * 1000 + 1000);
     expect(store.circuitBreakerStats()).toMatchObject({ state: 'closed', retryInMs: 0 });
     // No refused put reached Redis.
     expect(await store.get('kept')).toBe('before');
@@ -243,7 +243,7 @@ describe('Redis circuit breaker', () => {
         host: LOOPBACK,
         port: proxy.port,
         sweepInterval: 0.1,
-        circuitBreaker: { failures: 3, duration: 2 },
+        circuitBreaker: { failures: 3, duration: 1 },
       });
       await store.connect();
       const sweeps = ['EVALSHA', 'EVAL'].map((command) =>
@@ -256,7 +256,7 @@ describe('Redis circuit breaker', () => {
       expect(store.circuitBreakerStats()?.state).toBe('open');
       proxy.heal();
       const whileOpen = swept();
-      // Redis answers again, but the breaker stays open for its duration: about 20 sweep ticks.
+      // Redis answers again, but the breaker stays open for its duration: about 10 sweep ticks.
       await untilHalfOpen(store);
       expect(swept()).toBe(whileOpen);
       expect((await settle(() => store.exists('probe'))).outcome).toBe('ok');

@@ -23,14 +23,14 @@ export function runLoaderContextSuite(label: string, openStore: () => Promise<Kv
           'short',
           (ctx) => {
             runs++;
-            ctx.setTtl(1);
+            ctx.setTtl(0.3);
             return `run ${runs}`;
           },
           { ttl: 60 },
         );
       expect(await load()).toBe('run 1');
       expect(await load()).toBe('run 1');
-      await sleep(1100);
+      await sleep(400);
       expect(await load()).toBe('run 2');
     });
 

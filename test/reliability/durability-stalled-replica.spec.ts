@@ -20,11 +20,11 @@ import { sleep } from '../support/sleep.js';
 const DURABILITY = { replicas: 1, timeout: 0.5 } as const;
 /** Slack past durability.timeout for a rejection to reach the caller on a loaded 2-core machine. */
 const REJECT_MARGIN_MS = 300;
-/** Gets per second while the writes run. */
-const GET_RATE = 100;
+/** Gets per second while the writes run: 200 gets or more per run. */
+const GET_RATE = 200;
 /** Steady writes: WRITE_RATE a second for STEADY_MS, then BURST writes one per event-loop turn. */
 const WRITE_RATE = 10;
-const STEADY_MS = 2000;
+const STEADY_MS = 1000;
 const BURST = 40;
 /** Runs with and without durability, alternating. */
 const ROUNDS = 3;
@@ -115,17 +115,39 @@ async function waitForOnlineReplica(port: number): Promise<void> {
 const DURABILITY_ERROR =
   /confirmed the write of key "[^"]+" on 0 of 1 replicas within 0\.5 s \(durability\)/;
 
-describe('durability with a stalled replica (SIGSTOP)', () => {
-  let setup: SentinelSetup;
-  beforeAll(async () => {
-    setup = await startSentinelSetup('kvstalled');
-    await waitForOnlineReplica(setup.primary.port);
-  }, 40_000);
-  afterAll(async () => {
-    process.kill(setup.replica.pid, 'SIGCONT');
-    await setup.stop();
-  });
+let setup: SentinelSetup;
+let cluster: ClusterSetup;
 
+// Both set-ups at once: each mostly waits for its own servers.
+beforeAll(async () => {
+  const [sentinel, clustered] = await Promise.allSettled([
+    (async () => {
+      const started = await startSentinelSetup('kvstalled');
+      await waitForOnlineReplica(started.primary.port);
+      return started;
+    })(),
+    (async () => {
+      const started = await startCluster();
+      for (const node of started.nodes) {
+        if ((await roleOf(node.port)) === 'master') await waitForOnlineReplica(node.port);
+      }
+      return started;
+    })(),
+  ]);
+  if (sentinel.status === 'fulfilled') setup = sentinel.value;
+  if (clustered.status === 'fulfilled') cluster = clustered.value;
+  for (const result of [sentinel, clustered]) {
+    if (result.status === 'rejected') throw result.reason;
+  }
+}, 120_000);
+
+afterAll(async () => {
+  if (setup) process.kill(setup.replica.pid, 'SIGCONT');
+  for (const node of cluster?.nodes ?? []) process.kill(node.pid, 'SIGCONT');
+  await Promise.all([setup?.stop(), cluster?.stop()]);
+});
+
+describe('durability with a stalled replica (SIGSTOP)', () => {
   function open(durability: RedisStoreOptions['durability']): RedisStore {
     return new RedisStore({
       sentinels: [{ host: LOOPBACK, port: setup.sentinel.port }],
@@ -202,18 +224,6 @@ describe('durability with a stalled replica (SIGSTOP)', () => {
 });
 
 describe('durability on a cluster: each write is confirmed by the replica of its own master', () => {
-  let cluster: ClusterSetup;
-  beforeAll(async () => {
-    cluster = await startCluster();
-    for (const node of cluster.nodes) {
-      if ((await roleOf(node.port)) === 'master') await waitForOnlineReplica(node.port);
-    }
-  }, 120_000);
-  afterAll(async () => {
-    for (const node of cluster?.nodes ?? []) process.kill(node.pid, 'SIGCONT');
-    await cluster?.stop();
-  });
-
   it('with one replica stopped, writes to its master reject with the durability error in time, the others resolve, gets stay fast', async () => {
     const keyPrefix = uniquePrefix('cdurable');
     const store = clusterStore(cluster, 'cdurable', {

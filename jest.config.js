@@ -68,6 +68,8 @@ const shared = {
 
 export default {
   testTimeout: 30000,
+  // Longest spec first, also on a clean clone where Jest has no durations of its own yet.
+  testSequencer: '<rootDir>/test/support/slow-first-sequencer.mjs',
   // Most specs wait on servers, processes and timers rather than the CPU: two workers on 2 cores
   // (Jest's default would be one), one per core beyond that.
   maxWorkers: Math.max(2, availableParallelism() - 1),

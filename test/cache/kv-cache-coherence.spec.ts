@@ -194,10 +194,14 @@ describe('loader runs', () => {
     await sleep(350);
     store.readDelayMs = 600;
     const started = performance.now();
+    let loaded!: () => void;
+    const loaderDone = new Promise<void>((resolve) => (loaded = resolve));
     const served = await cache.getOrSet(
       'k',
       async () => {
-        await sleep(2000);
+        // Outlasts the soft timeout whichever way it is counted (read + 500 ms = 1,100 ms).
+        await sleep(1000);
+        loaded();
         return 'v1';
       },
       opts,
@@ -207,6 +211,6 @@ describe('loader runs', () => {
     // From the call's start: about the 600 ms read; counted after the read it would be 1,100 ms.
     expect(tookMs).toBeLessThan(1000);
     store.readDelayMs = 0;
-    await sleep(2000);
+    await loaderDone;
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { STALENESS_WINDOW_MS } from '../redis/near-cache/support/near-cache-helpers.js';
@@ -28,6 +28,41 @@ const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'];
 const CONTROL = 'control-never-invalidated';
 const now = historyNow;
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A line of a worker's history file, as far as the waits below look at it. */
+interface Recorded {
+  op: string;
+  k: string;
+  v: string | null;
+  s: number;
+  ok: boolean;
+  err?: string;
+}
+
+/** What `worker` has recorded so far (a line still being written is left out). */
+async function recordedSoFar(worker: CoherenceWorker): Promise<Recorded[]> {
+  const text = await readFile(worker.historyFile, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Recorded);
+}
+
+/** Resolves once `done` holds for what the workers have recorded, or after `ms`. */
+async function untilRecorded(
+  of: readonly CoherenceWorker[],
+  done: (recorded: Map<string, Recorded[]>) => boolean,
+  ms: number,
+): Promise<void> {
+  const deadline = now() + ms;
+  while (now() < deadline) {
+    const recorded = new Map<string, Recorded[]>();
+    for (const worker of of) recorded.set(worker.name, await recordedSoFar(worker));
+    if (done(recorded)) return;
+    await pause(100);
+  }
+}
 
 let server: RedisProcess | undefined;
 let dir: string | undefined;
@@ -68,14 +103,42 @@ describe('circuit breaker across instances', () => {
     const ready = await Promise.all(workers.map((w) => w.ready));
     expect(ready.slice(0, 3).every((r) => r.active)).toBe(true);
 
-    await pause(1500);
+    const instanceWorkers = workers.filter((w) => w.name !== CONTROL);
+    // Long enough for every instance to have read every key a few times (about 150 reads each).
+    await pause(500);
     const pausedAt = now();
     process.kill(server.pid, 'SIGSTOP');
-    // Long enough for an instance that waits for each call in turn to see three timeouts.
-    await pause(5 * TIMEOUT_S * 1000);
+    // Until every instance has had a call refused by its open breaker, after three timeouts; the
+    // check below fails if one never had.
+    await untilRecorded(
+      instanceWorkers,
+      (recorded) =>
+        [...recorded.values()].every((ops) => ops.some((op) => op.err === 'CIRCUIT_OPEN')),
+      10 * TIMEOUT_S * 1000,
+    );
     process.kill(server.pid, 'SIGCONT');
     const resumedAt = now();
-    await pause(4000);
+    const recovered = resumedAt + BREAKER.duration * 1000 + TIMEOUT_S * 1000;
+    // Until every instance has read a value another wrote after the recovery (checked below),
+    // and reads of twice the bound past it can be checked; at most 4 s, as before.
+    await untilRecorded(
+      workers,
+      (recorded) =>
+        now() > recovered + 2 * STALENESS_WINDOW_MS &&
+        instanceWorkers.every(({ name }) => {
+          const others = new Set(
+            [...recorded]
+              .filter(([by]) => by !== name && by !== CONTROL)
+              .flatMap(([, ops]) => ops)
+              .filter((op) => op.op !== 'get' && op.ok && op.s > recovered)
+              .map((op) => `${op.k}=${op.v}`),
+          );
+          return (recorded.get(name) ?? []).some(
+            (op) => op.op === 'get' && op.ok && op.s > recovered && others.has(`${op.k}=${op.v}`),
+          );
+        }),
+      4000,
+    );
     await Promise.all(workers.map((w) => w.stop()));
 
     const histories = new Map<string, WorkerHistory>();
@@ -105,7 +168,6 @@ describe('circuit breaker across instances', () => {
     }
     // Once the breaker has had its duration and a probe, each instance reads what the others wrote
     // after the recovery.
-    const recovered = resumedAt + BREAKER.duration * 1000 + TIMEOUT_S * 1000;
     for (const name of instances) {
       const othersWrites = new Set(
         writes
@@ -123,7 +185,10 @@ describe('circuit breaker across instances', () => {
     const report = check(instances);
     const control = check([CONTROL]);
     console.log(
-      `circuit breaker across instances: ${report.total.reads} reads checked, ` +
+      `circuit breaker across instances: Redis paused ${Math.round(resumedAt - pausedAt)} ms, ` +
+        `${report.total.reads} reads checked ` +
+        `(${instances.flatMap(readsOf).filter((r) => r.start < pausedAt).length} before the pause, ` +
+        `${instances.flatMap(readsOf).filter((r) => r.start > recovered).length} after the recovery), ` +
         `${report.violations.length} past the ${STALENESS_WINDOW_MS} ms bound (stalest within it ` +
         `${Math.round(report.total.maxStalenessMs)} ms); refused at once: ` +
         instances

@@ -72,11 +72,15 @@ const FOLLOW_BOUND_MS = 1000;
 /** docs/near-cache.md's bound for the near cache after a Cluster promotion (about 1 s), with margin. */
 const CLUSTER_NEAR_BOUND_MS = 1500;
 /** How long the load runs before a fault and after it has recovered, ms. */
-const DWELL_MS = 1500;
+const DWELL_MS = 750;
 /** Keys put into the slot a reshard moves before the load starts, so that it moves for a while. */
 const RESHARD_FILLER_KEYS = 20_000;
-/** How long the old primary or master stays paused after its replica's promotion, ms. */
-const PAUSED_AFTER_PROMOTION_MS = 3500;
+/**
+ * How long the old primary or master stays paused after its replica's promotion, ms: an instance
+ * still waiting for it writes first only once it resumes, well past FOLLOW_BOUND_MS, and writes
+ * started FOLLOW_BOUND_MS after the promotion still finish, or not, while it is paused.
+ */
+const PAUSED_AFTER_PROMOTION_MS = 2500;
 /** The workers' store timeout, seconds. */
 const TIMEOUT_SECONDS = 1;
 /**
@@ -178,7 +182,9 @@ async function runScenario(
     const since = await fault({ mark, startLate });
     await pause(DWELL_MS);
     const settled = mark('after the fault');
-    await pause(Math.max(STALENESS_WINDOW_MS, CLUSTER_NEAR_BOUND_MS) + 500);
+    // The longest bound a write of this scenario has, then reads that must all be fresh.
+    const settleMs = Math.max(STALENESS_WINDOW_MS, nearBoundAfter?.boundMs ?? 0);
+    await pause(settleMs + 500);
     await Promise.all(workers.map((w) => w.stop()));
     // Created now, so that it goes where the Sentinels or the slot map say, as a restarted
     // application would: a write acknowledged by a demoted server is not found.
@@ -208,7 +214,7 @@ async function runScenario(
       ops: [...nearWrites, ...readsBy('near')],
       boundMs: STALENESS_WINDOW_MS,
       phases,
-      settledAt: settled + CLUSTER_NEAR_BOUND_MS,
+      settledAt: settled + settleMs,
     });
 
     const journal = writes.filter((w) => w.key.startsWith('j:'));

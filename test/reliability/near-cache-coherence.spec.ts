@@ -357,7 +357,8 @@ describe('near cache coherence under faults (issue 25)', () => {
       if ((trackingOnAt.get(data) ?? 0) < since) {
         notes.push(`${name}: ${subscriber}'s store did not turn tracking on again within 8 s`);
       }
-      await pause(600);
+      // Twice the link's 200 ms retry delay, for a stray attempt to turn tracking off again.
+      await pause(400);
       slow.cancel();
     }
   }
@@ -426,7 +427,7 @@ describe('near cache coherence under faults (issue 25)', () => {
         await admin.swapdb(0, 1);
         externalWrite('SWAPDB 0 1', start, now(), other, SWAPDB_BOUND_MS);
         // Long enough for a value cached before the swap to outlive the bound.
-        await pause(SWAPDB_BOUND_MS + 1000);
+        await pause(SWAPDB_BOUND_MS + 500);
         // What goes back into db 0: db 1 now, which nobody writes.
         const back = new Map<string, string | null>();
         for (const group of groups.values()) {
@@ -445,7 +446,7 @@ describe('near cache coherence under faults (issue 25)', () => {
           (group, key) => back.get(group.prefix + key) ?? null,
           SWAPDB_BOUND_MS,
         );
-        await pause(SWAPDB_BOUND_MS + 1000);
+        await pause(SWAPDB_BOUND_MS + 500);
       },
     ],
     [
@@ -525,7 +526,7 @@ describe('near cache coherence under faults (issue 25)', () => {
     }
     const stopped = mark('after faults');
     settledAt = stopped + Math.max(STALENESS_WINDOW_MS, SWAPDB_BOUND_MS);
-    await pause(settledAt - now() + 1500);
+    await pause(settledAt - now() + 1000);
     await Promise.all(workers.map((w) => w.stop()));
 
     const summary: Summary = {

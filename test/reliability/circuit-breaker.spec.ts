@@ -23,10 +23,11 @@ import { standaloneStore } from '../support/redis-stores.js';
 
 /**
  * The Redis store's circuit breaker against a real redis-server: paused with SIGSTOP, partitioned
- * or reset through the loopback fault proxy. Stores use `timeout: 1`, so a call that waits for a
- * paused Redis takes a second, and a call refused by the breaker takes microseconds.
+ * or reset through the loopback fault proxy. Stores use `timeout: 0.5`, so a call that waits for
+ * a paused Redis takes half a second (500 times a local round trip), and a call refused by the
+ * breaker takes microseconds.
  */
-const TIMEOUT_S = 1;
+const TIMEOUT_S = 0.5;
 
 let server: RedisProcess;
 const open: RedisStore[] = [];
@@ -267,11 +268,14 @@ describe('Redis circuit breaker', () => {
   }, 30_000);
 
   it('a probe of several steps that succeeds after its limit still closes it', async () => {
+    // The reply delays below are set against a 1 s timeout.
+    const timeoutS = 1;
     const proxy = await FaultProxy.start(server.port);
     try {
       const store = storeOf('breaker-long-probe', {
         host: LOOPBACK,
         port: proxy.port,
+        timeout: timeoutS,
         circuitBreaker: { failures: 3, duration: 0.5 },
       });
       await store.connect();
@@ -295,7 +299,7 @@ describe('Redis circuit breaker', () => {
       const probe = await probing;
       for (const connection of proxy.connections) connection.delay('toClient', 0);
       expect(probe.outcome).toBe('ok');
-      expect(probe.ms).toBeGreaterThan(2 * TIMEOUT_S * 1000);
+      expect(probe.ms).toBeGreaterThan(2 * timeoutS * 1000);
       expect(store.circuitBreakerStats()?.state).toBe('closed');
       expect((await settle(() => store.get('k1'))).outcome).toBe('ok');
     } finally {

@@ -78,6 +78,11 @@ interface StartOptions {
   mode?: string;
   /** Listen on this port (to restart a server where it was) instead of a free one. */
   port?: number;
+  /**
+   * A cluster node: also listen for the cluster bus on a free port (`--cluster-port`), taken
+   * again on each attempt, like the client port: either can be taken between the pick and the bind.
+   */
+  clusterBus?: boolean;
 }
 
 const START_TIMEOUT_MS = 10_000;
@@ -121,6 +126,7 @@ async function startOnce(options: StartOptions, port: number): Promise<RedisProc
     args.push('--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0');
   }
   args.push(...(options.args ?? []).map((a) => a.replaceAll('${PORT}', String(port))));
+  if (options.clusterBus) args.push('--cluster-port', String(await freePort()));
   const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const stop = async (): Promise<void> => {
@@ -296,18 +302,17 @@ export async function startCluster(): Promise<ClusterSetup> {
   try {
     // In parallel: six start-ups one after another are most of a cluster's set-up time.
     const started = await Promise.allSettled(
-      Array.from({ length: 6 }, async () =>
+      Array.from({ length: 6 }, () =>
         startRedis({
           args: [
             '--cluster-enabled',
             'yes',
             '--cluster-config-file',
             'nodes.conf',
-            '--cluster-port',
-            String(await freePort()),
             '--cluster-node-timeout',
             '5000',
           ],
+          clusterBus: true,
         }),
       ),
     );

@@ -272,15 +272,20 @@ describe('Redis circuit breaker', () => {
     const timeoutS = 1;
     const proxy = await FaultProxy.start(server.port);
     try {
+      const keyPrefix = uniquePrefix('breaker-long-probe');
       const store = storeOf('breaker-long-probe', {
         host: LOOPBACK,
         port: proxy.port,
+        keyPrefix,
         timeout: timeoutS,
         circuitBreaker: { failures: 3, duration: 0.5 },
       });
       await store.connect();
-      // clear() deletes 2,000 entries per call to Redis: five calls in a row.
-      await store.putMany(Array.from({ length: 9000 }, (_, i) => [`k${i}`, i] as const));
+      // clear() deletes 2,000 entries per call to Redis: five calls in a row. Written straight to
+      // Redis by another store of the same prefix: 9,000 entries through the proxy can take
+      // longer than the 1 s timeout on a loaded machine, and would open the breaker first.
+      const filler = storeOf('breaker-long-probe-fill', { keyPrefix, timeout: 10 });
+      await filler.putMany(Array.from({ length: 9000 }, (_, i) => [`k${i}`, i] as const));
       proxy.stallAll();
       expect(await threeTimeouts(store)).toEqual(['TIMEOUT', 'TIMEOUT', 'TIMEOUT']);
       proxy.heal();

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Cluster, Redis } from 'ioredis';
 import { SCRIPTS } from '../scripts/lua-scripts.js';
+import { beforeEachSend } from './before-each-send.js';
 import { enforceCommandDeadlines } from './command-deadlines.js';
 import { NOT_SENT_AGAIN_MESSAGE, SKIPPED_NODE_ERROR } from './redis-errors.js';
 
@@ -53,8 +54,6 @@ interface SentCommand {
   reject(error: Error): void;
 }
 
-type SendCommand = (command: SentCommand, stream?: unknown) => unknown;
-
 /** Scripts whose second run differs from the first: an increment adds twice; a putIfAbsent that stored answers "present". */
 const RUN_ONCE_SCRIPTS: readonly string[] = [SCRIPTS.kvIncrement.lua, SCRIPTS.kvPutIfAbsent.lua];
 const RUN_ONCE_SHAS = new Set(
@@ -86,22 +85,12 @@ function runsOnce(command: SentCommand): boolean {
  * sends again exactly the commands rejected with "Connection is closed.".
  */
 function failRunOnceCommandsOnClose(node: Redis): void {
-  const target = node as unknown as { sendCommand: SendCommand };
-  const send = target.sendCommand;
-  target.sendCommand = function sendRunOnce(
-    this: unknown,
-    command: SentCommand,
-    stream?: unknown,
-  ): unknown {
-    if (runsOnce(command)) {
-      const reject = command.reject.bind(command);
-      command.reject = (error: Error): void =>
-        reject(
-          error.message === 'Connection is closed.' ? new Error(NOT_SENT_AGAIN_MESSAGE) : error,
-        );
-    }
-    return send.call(this, command, stream);
-  };
+  beforeEachSend<SentCommand>(node, (command) => {
+    if (!runsOnce(command)) return;
+    const reject = command.reject.bind(command);
+    command.reject = (error: Error): void =>
+      reject(error.message === 'Connection is closed.' ? new Error(NOT_SENT_AGAIN_MESSAGE) : error);
+  });
 }
 
 /**

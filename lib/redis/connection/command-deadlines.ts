@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
+import { beforeEachSend } from './before-each-send.js';
 
 /** What this module needs of an ioredis command: whether it settled, and a way to fail it. */
 interface DeadlineCommand {
@@ -7,7 +8,6 @@ interface DeadlineCommand {
   reject(error: Error): void;
 }
 
-type SendCommand = (command: DeadlineCommand, stream?: unknown) => unknown;
 type Disconnect = (reconnect?: boolean) => void;
 
 /** What a connection's owner hears while its oldest command waits unanswered, and after. */
@@ -136,14 +136,8 @@ export function enforceCommandDeadlines(
     if (expired) onExpired?.();
   }
 
-  const target = connection as unknown as { sendCommand: SendCommand };
-  const send = target.sendCommand;
-  target.sendCommand = function sendWithDeadline(
-    this: unknown,
-    command: DeadlineCommand,
-    stream?: unknown,
-  ): unknown {
-    if (stopped) return send.call(this, command, stream);
+  beforeEachSend<DeadlineCommand>(connection, (command) => {
+    if (stopped) return;
     dropAnswered();
     commands.push(command);
     deadlines.push(performance.now() + timeoutMs);
@@ -151,8 +145,7 @@ export function enforceCommandDeadlines(
     if (stall !== undefined && stallTimer === undefined && stallConfirm === undefined) {
       armStallCheck(stall.afterMs);
     }
-    return send.call(this, command, stream);
-  };
+  });
   // A connection closed for good (a closed store, a near cache's subscriber) keeps no timer:
   // ioredis rejects what still waits. A client that never connected emits no 'end'.
   const stop = (): void => {
